@@ -1,0 +1,3 @@
+export type * from './domain.js';
+export * from './codec.js';
+export * from './topics.js';
