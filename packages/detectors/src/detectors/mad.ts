@@ -1,0 +1,143 @@
+/**
+ * Robust MAD z-score: per feature, |x - median| / (1.4826 · MAD) over the symbol's last `window`
+ * observations. Score = max over features (sigma-equivalent units for Gaussian data). Unlike the
+ * EWMA z-score it is not dragged by the outliers it is meant to find, and it forgets a regime
+ * after `window` observations instead of exponentially.
+ *
+ * State per symbol: a float32 ring buffer of `window` × features values (4 bytes each); this is
+ * the largest per-symbol state in the ensemble, so `window` and `features` are the budget knobs
+ * (32 × 9 features = 1152 bytes). The ring position is observations mod window, so it costs nothing.
+ * If MAD is 0 (a feature that is usually constant), the scale falls back to 1.2533 × mean absolute
+ * deviation, then to a tiny floor. Missing features are stored as NaN and skipped.
+ */
+import type { ByteReader, ByteWriter } from '../codec.js';
+import { BaseDetector, checkOption } from '../detector.js';
+import { resolveFeatures, Z_LIMIT } from '../scaler.js';
+import type { FeatureSchema, FeatureVector } from '../schema.js';
+
+export interface MadOptions {
+  readonly name?: string;
+  readonly features?: readonly string[];
+  /** Observations kept per feature (costs 4 bytes per feature per observation). */
+  readonly window?: number;
+  readonly warmUp?: number;
+  /** A feature with fewer non-missing values in the window is not scored. */
+  readonly minValues?: number;
+}
+
+const MAD_TO_SIGMA = 1.4826;
+const MEAN_AD_TO_SIGMA = 1.2533;
+
+export class MadDetector extends BaseDetector {
+  protected readonly stateVersion = 1;
+  readonly warmUp: number;
+  readonly window: number;
+  private readonly features: Int32Array;
+  private readonly minValues: number;
+  private readonly ring: Float32Array;
+  private readonly ringBytes: Uint8Array;
+  private readonly values: Float64Array;
+  private readonly devs: Float64Array;
+
+  constructor(schema: FeatureSchema, options: MadOptions = {}) {
+    super('mad', options.name ?? 'mad', schema);
+    this.window = checkOption(this.name, 'window', options.window ?? 32, 3, 4096, true);
+    this.warmUp = checkOption(this.name, 'warmUp', options.warmUp ?? this.window, 3, 1e7, true);
+    this.minValues = checkOption(this.name, 'minValues', options.minValues ?? 5, 3, this.window, true);
+    this.features = resolveFeatures(this.name, schema.names, options.features);
+    this.ring = new Float32Array(this.window * this.features.length).fill(NaN);
+    this.ringBytes = new Uint8Array(this.ring.buffer);
+    this.values = new Float64Array(this.window);
+    this.devs = new Float64Array(this.window);
+  }
+
+  protected layoutKey(): string {
+    return `${this.window}|${Array.from(this.features).join(',')}`;
+  }
+
+  /** Median and robust scale of slot j's window, or undefined if too few values. */
+  private stats(j: number): { median: number; scale: number } | undefined {
+    const nf = this.features.length;
+    let k = 0;
+    for (let s = 0; s < this.window; s++) {
+      const v = this.ring[s * nf + j]!;
+      if (!Number.isNaN(v)) this.values[k++] = v;
+    }
+    if (k < this.minValues) return undefined;
+    const vals = this.values;
+    const median = sortedMedian(vals, k);
+    let sumAbs = 0;
+    for (let i = 0; i < k; i++) {
+      const d = Math.abs(vals[i]! - median);
+      this.devs[i] = d;
+      sumAbs += d;
+    }
+    const mad = sortedMedian(this.devs, k);
+    let scale = MAD_TO_SIGMA * mad;
+    if (scale === 0) scale = (MEAN_AD_TO_SIGMA * sumAbs) / k;
+    return { median, scale: Math.max(scale, 1e-9 + 1e-6 * Math.abs(median)) };
+  }
+
+  protected scoreWarm(x: FeatureVector): number {
+    let max = 0;
+    for (let j = 0; j < this.features.length; j++) {
+      const v = x[this.features[j]!] ?? NaN;
+      if (Number.isNaN(v)) continue;
+      const st = this.stats(j);
+      if (st === undefined) continue;
+      const z = Math.abs(v - st.median) / st.scale;
+      if (z > max) max = z;
+    }
+    return Math.min(max, Z_LIMIT);
+  }
+
+  /** Window median and robust sigma of a feature, for "typical vs actual" reasons. */
+  typical(feature: string): { median: number; sigma: number } | undefined {
+    const j = this.features.indexOf(this.schema.indexOf(feature));
+    const st = j < 0 ? undefined : this.stats(j);
+    return st && { median: st.median, sigma: st.scale };
+  }
+
+  protected learnOne(x: FeatureVector): void {
+    const nf = this.features.length;
+    const base = (this.n % this.window) * nf;
+    for (let j = 0; j < nf; j++) {
+      const v = x[this.features[j]!] ?? NaN;
+      this.ring[base + j] = Number.isFinite(v) ? v : NaN; // non-finite = missing
+    }
+  }
+
+  protected bodySize(): number {
+    return this.ring.byteLength;
+  }
+
+  protected writeBody(w: ByteWriter): void {
+    w.f32s(this.ring, this.ringBytes);
+  }
+
+  protected readBody(r: ByteReader): void {
+    r.f32s(this.ring, this.ringBytes);
+  }
+
+  protected resetBody(): void {
+    this.ring.fill(NaN);
+  }
+}
+
+/**
+ * Sorts a[0..k) in place (insertion sort: windows are a few dozen values, where it beats
+ * TypedArray#sort and allocates nothing) and returns the median.
+ */
+function sortedMedian(a: Float64Array, k: number): number {
+  for (let i = 1; i < k; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+  const h = k >> 1;
+  return k % 2 === 1 ? a[h]! : (a[h - 1]! + a[h]!) / 2;
+}

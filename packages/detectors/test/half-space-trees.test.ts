@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HalfSpaceTreesDetector } from '../src/index.js';
+import { ROWS, SCHEMA, oneFeature, run, vec } from './helpers.js';
+
+describe('HalfSpaceTreesDetector', () => {
+  it('derives its tree structure from the seed alone', () => {
+    const a = run(new HalfSpaceTreesDetector(SCHEMA, { seed: 1 }), ROWS.slice(0, 400));
+    const b = run(new HalfSpaceTreesDetector(SCHEMA, { seed: 2 }), ROWS.slice(0, 400));
+    assert.notDeepEqual(a, b);
+  });
+
+  it('warms up after the normaliser warm-up plus one full reference window', () => {
+    const d = new HalfSpaceTreesDetector(SCHEMA, { window: 20, warmUp: 10 });
+    assert.equal(d.warmUp, 30);
+  });
+
+  it('keeps exactly two one-byte masses per node as state, besides the normaliser', () => {
+    const d = new HalfSpaceTreesDetector(SCHEMA, { trees: 10, height: 3 });
+    assert.equal(d.stateSize(), 9 + 8 * SCHEMA.size + 2 * 10 * 15);
+  });
+
+  it('keeps scores within the range its formula allows', () => {
+    // One tree of height 1 and window 8: the path ends at the root (mass 8, depth 0) or at a
+    // child (mass m <= 8, depth 1), so sum r·2^d is in [0, 16] and the score
+    // -log2((mass + 1) / 8) is in [-log2(17/8), log2(8)].
+    const d = new HalfSpaceTreesDetector(oneFeature(), { trees: 1, height: 1, window: 8, warmUp: 2, sizeLimit: 1 });
+    for (let i = 0; i < 10; i++) d.learn(vec(i % 2 === 0 ? -1 : 1));
+    assert.ok(d.isWarm());
+    for (const v of [-50, -1, 0, 1, 50]) {
+      const s = d.score(vec(v));
+      assert.ok(s >= -Math.log2(17 / 8) && s <= 3, `score ${s} for ${v}`);
+    }
+  });
+
+  it('rates a point far outside the recent data in every feature above a typical one', () => {
+    const d = new HalfSpaceTreesDetector(SCHEMA, { seed: 3 });
+    run(d, ROWS.slice(0, 300));
+    const typical = ROWS[150]!;
+    const far = Float64Array.from(typical, (v) => v + 10);
+    assert.ok(d.score(far) > d.score(typical) + 1, `${d.score(far)} vs ${d.score(typical)}`);
+  });
+
+  it('rejects a window too large for one-byte masses', () => {
+    assert.throws(() => new HalfSpaceTreesDetector(SCHEMA, { window: 256 }), /window=256/);
+  });
+});
