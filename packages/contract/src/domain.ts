@@ -116,3 +116,54 @@ export interface DeadLetter {
   receivedAtMs: number;
   originalSizeBytes: number;
 }
+
+export type Confidence = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
+export type AnomalyType =
+  | 'UNSPECIFIED'
+  | 'PRICE_SPIKE'
+  | 'FLASH_CRASH'
+  | 'VOLUME_BURST'
+  | 'VOLATILITY_REGIME_SHIFT'
+  | 'ONE_SIDED_FLOW'
+  | 'PUMP_PATTERN'
+  | 'SPREAD_BLOWOUT'
+  | 'MARKET_WIDE_MOVE'
+  | 'OTHER';
+
+export interface Reason {
+  feature: string;
+  actual: number;
+  typical: number;
+  z: number;
+  detector: string;
+  text: string;
+}
+
+export interface DetectorScore {
+  detector: string;
+  score: number;
+  vote: boolean;
+  warm: boolean;
+}
+
+/** A scored window (topic `scored-windows`); the anomalous ones also go to `alerts`. */
+export interface Alert {
+  symbol: string;
+  interval: string;
+  windowStartMs: number;
+  windowEndMs: number;
+  close: number;
+  returnPct: number;
+  votes: number;
+  voters: number;
+  isAnomaly: boolean;
+  confidence: Confidence;
+  severity: number;
+  type: AnomalyType;
+  reasons: Reason[];
+  detectorScores: DetectorScore[];
+  features: Record<string, number>;
+  configVersion: string;
+  modelVersion: string;
+  tradeCount: number;
+}

@@ -13,6 +13,7 @@ export const DEFAULT_TOPICS = Object.freeze({
   kline10s: 'kline-10s',
   kline1m: 'kline-1m',
   alerts: 'alerts',
+  scoredWindows: 'scored-windows',
   deadLetter: 'dead-letter',
 });
 
@@ -26,4 +27,6 @@ export const TOPIC_RECORD_KIND: Readonly<Record<string, RecordKind>> = Object.fr
   'kline-10s': 'kline',
   'kline-1m': 'kline',
   'dead-letter': 'deadLetter',
+  alerts: 'alert',
+  'scored-windows': 'alert',
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { codecForTypeName, deadLetterCodec, gapCodec, tradeCodec, type Trade } from '../src/index.js';
+import { alertCodec, codecForTypeName, deadLetterCodec, gapCodec, tradeCodec, type Trade } from '../src/index.js';
 
 const TRADE: Trade = {
   symbol: 'BTCUSDT',
@@ -48,4 +48,18 @@ test('an unknown enum name is rejected instead of silently becoming zero', () =>
 test('codecs are found by their protobuf type name', () => {
   assert.equal(codecForTypeName('cryptoanomaly.v1.Trade'), tradeCodec);
   assert.equal(codecForTypeName('nope.Thing'), undefined);
+});
+
+test('an alert with nested reasons, scores and a feature map survives a round trip', () => {
+  const alert = {
+    symbol: 'BTCUSDT', interval: '10s', windowStartMs: 1_723_161_600_000, windowEndMs: 1_723_161_610_000,
+    close: 61_700.5, returnPct: 2.5, votes: 3, voters: 4, isAnomaly: true, confidence: 'HIGH' as const, severity: 87,
+    type: 'PRICE_SPIKE' as const,
+    reasons: [{ feature: 'log_return', actual: 0.025, typical: 0.0001, z: 9.8, detector: 'zscore', text: 'return +2.5%' }],
+    detectorScores: [{ detector: 'zscore', score: 9.8, vote: true, warm: true }],
+    features: { log_return: 0.025, volume: 12.5 },
+    configVersion: 'cfg-1', modelVersion: 'none', tradeCount: 1_234,
+  };
+  const back = alertCodec.decode(alertCodec.encode(alert));
+  assert.deepEqual(back, alert);
 });
