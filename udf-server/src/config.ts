@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseConfig, z } from '@crypto-anomaly/common';
+
+/**
+ * The sidecar's whole configuration. Defaults live here and nowhere else. Parsed once at start-up
+ * (parseUdfConfig) and frozen; every error names the field, e.g.
+ * "invalid udf-server config: detectors.zscore.threshold: Too small: expected number to be >0".
+ *
+ * Two halves: `server`/`limits`/`metrics`/`logLevel` shape the process; `scoring` shapes every
+ * result and is what `configVersion` hashes, so moving a port does not change alerts' versions.
+ */
+const detectorBase = {
+  /** Score at or above which the detector votes "anomalous" (the detector's own units). */
+  threshold: z.number().positive(),
+  /** Windows learned before the detector's vote counts. */
+  warmUp: z.number().int().min(2).max(100_000),
+  /**
+   * Learning gate (GatedDetector): a warm score at or above this is not learned, so an anomaly
+   * cannot inflate the baseline meant to expose the next one. Must be >= threshold.
+   */
+  gate: z.number().positive(),
+};
+
+const scoringSchema = z
+  .object({
+    /** momentum = sum of the last N window log returns, this window's included. */
+    momentumWindows: z.number().int().min(1).max(64).default(5),
+    detectors: z
+      .object({
+        zscore: z
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120) })
+          .prefault({}),
+        mad: z
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(6), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32) })
+          .prefault({}),
+        volatility: z
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), lambda: z.number().min(0.5).max(0.9999).default(0.94) })
+          .prefault({}),
+      })
+      .prefault({}),
+    consensus: z
+      .object({
+        /** is_anomaly when at least this many warm detectors vote. */
+        minVotes: z.number().int().min(1).max(3).default(2),
+        /** At most this many reasons per result, strongest first. */
+        maxReasons: z.number().int().min(1).max(9).default(3),
+      })
+      .prefault({}),
+    /** Stamped on every result; "none" until offline models are loaded. */
+    modelVersion: z.string().min(1).max(128).default('none'),
+  })
+  .prefault({})
+  .superRefine((s, ctx) => {
+    for (const name of ['zscore', 'mad', 'volatility'] as const) {
+      const d = s.detectors[name];
+      if (d.gate < d.threshold) ctx.addIssue({ code: 'custom', path: ['detectors', name, 'gate'], message: `gate (${d.gate}) must be >= threshold (${d.threshold})` });
+      if (name === 'mad' && s.detectors.mad.warmUp < 5) ctx.addIssue({ code: 'custom', path: ['detectors', 'mad', 'warmUp'], message: 'must be >= 5' });
+    }
+  });
+
+export const udfConfigSchema = z.object({
+  server: z
+    .object({
+      /** 0.0.0.0: the kubelet's gRPC probe reaches the sidecar on the pod IP, Flink on localhost. */
+      host: z.string().min(1).default('0.0.0.0'),
+      /** 0 picks a free port (tests). */
+      port: z.number().int().min(0).max(65_535).default(50051),
+      /** SIGTERM: wait this long for in-flight calls (tryShutdown), then forceShutdown. */
+      shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      maxWindowsPerBundle: z.number().int().min(1).max(1_000_000).default(10_000),
+      maxTradesPerWindow: z.number().int().min(1).default(2_000_000),
+      /** Per-key state blob limit, bytes (the ensemble needs ~1.4 KB with defaults). */
+      maxStateBytes: z.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024),
+      /** gRPC max receive/send message size, bytes. */
+      maxMessageBytes: z.number().int().min(1024).max(2 ** 31 - 1).default(256 * 1024 * 1024),
+    })
+    .prefault({}),
+  metrics: z
+    .object({
+      /** Prometheus /metrics port; 0 picks a free port; -1 disables it. */
+      port: z.number().int().min(-1).max(65_535).default(9465),
+      host: z.string().min(1).default('0.0.0.0'),
+    })
+    .prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  scoring: scoringSchema,
+});
+
+export type UdfConfig = Readonly<z.output<typeof udfConfigSchema>>;
+export type UdfConfigInput = z.input<typeof udfConfigSchema>;
+export type ScoringConfig = UdfConfig['scoring'];
+
+export function parseUdfConfig(input: unknown = {}): UdfConfig {
+  return parseConfig(udfConfigSchema, input, 'udf-server');
+}
+
+/**
+ * Version of the scoring configuration stamped on every result: a short hash of the canonical
+ * JSON (keys sorted) of the `scoring` section. Equal configs give equal versions on every host.
+ */
+export function configVersion(scoring: ScoringConfig): string {
+  return 'cfg-' + createHash('sha256').update(canonicalJson(scoring)).digest('hex').slice(0, 12);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Environment variables the CLI reads, each mapped to a config path. */
+export const ENV_VARS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  UDF_HOST: ['server', 'host'],
+  UDF_PORT: ['server', 'port'],
+  UDF_SHUTDOWN_GRACE_MS: ['server', 'shutdownGraceMs'],
+  UDF_METRICS_PORT: ['metrics', 'port'],
+  UDF_METRICS_HOST: ['metrics', 'host'],
+  UDF_MAX_WINDOWS_PER_BUNDLE: ['limits', 'maxWindowsPerBundle'],
+  UDF_MOMENTUM_WINDOWS: ['scoring', 'momentumWindows'],
+  UDF_MIN_VOTES: ['scoring', 'consensus', 'minVotes'],
+  UDF_MODEL_VERSION: ['scoring', 'modelVersion'],
+  LOG_LEVEL: ['logLevel'],
+});
+
+const NUMERIC = /^-?\d+(\.\d+)?$/;
+
+/** Sets a nested path in a plain object, creating the objects on the way. */
+export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let cur = target;
+  for (const key of path.slice(0, -1)) {
+    const next = cur[key];
+    if (next === null || typeof next !== 'object') cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+/**
+ * Config input from (lowest to highest precedence) a JSON file, the environment and flags
+ * (already mapped to paths by the caller). Values from the environment that look numeric become
+ * numbers; zod then checks every field, so "UDF_PORT=abc" fails naming server.port.
+ */
+export function loadUdfConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: ReadonlyArray<readonly [readonly string[], unknown]> } = {}): UdfConfig {
+  let input: Record<string, unknown> = {};
+  if (options.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${options.file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be a JSON object');
+      input = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${options.file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  for (const [name, path] of Object.entries(ENV_VARS)) {
+    const raw = options.env?.[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(input, path, NUMERIC.test(raw) ? Number(raw) : raw);
+  }
+  for (const [path, value] of options.overrides ?? []) if (value !== undefined) setPath(input, path, value);
+  return parseUdfConfig(input);
+}

@@ -1,0 +1,112 @@
+/**
+ * Window features, computed in ONE pass over the window's typed arrays with no per-trade
+ * allocation. Output goes into a caller-owned Float64Array at the F.* indices; the first nine are
+ * in DEFAULT_FEATURES order (packages/detectors), so the detectors' vector is that prefix after
+ * each feature's transform. NaN = missing (detectors skip it, the alert omits it).
+ *
+ * Units (also in README.md):
+ *   log_return        ln(close / previous window's close); NaN for a key's first window
+ *   realized_vol      sqrt(sum of squared trade-to-trade log returns in the window), a log-return
+ *                     scale (0.001 = 0.1 %); 0 with one trade or one price
+ *   vwap_dev          (close - vwap) / vwap, relative
+ *   volume            sum of quantities, base units
+ *   volume_imbalance  (taker-buy volume - taker-sell volume) / volume, in [-1, 1]
+ *   momentum          sum of the last N window log returns, this one included (fewer while a
+ *                     key is young); NaN when log_return is NaN
+ *   trade_count       trades in the window
+ *   trade_rate        trades per second of window length (window_end - window_start)
+ *   max_trade_share   largest trade quantity / volume, in (0, 1]
+ *   vwap              sum(price x quantity) / volume, quote per base (alert feature, not scored)
+ *   close             last trade's price (alert field, not scored)
+ *   return_pct        (close / previous close - 1) x 100; 0 for a key's first window
+ */
+import type { TradeColumns } from './arrow.js';
+import { ValidationError } from './errors.js';
+
+export const F = Object.freeze({
+  logReturn: 0,
+  realizedVol: 1,
+  vwapDev: 2,
+  volume: 3,
+  volumeImbalance: 4,
+  momentum: 5,
+  tradeCount: 6,
+  tradeRate: 7,
+  maxTradeShare: 8,
+  vwap: 9,
+  close: 10,
+  returnPct: 11,
+});
+export const RAW_SIZE = 12;
+/** Names of the scored features, in F order (== DEFAULT_FEATURES order). */
+export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_trade_share'] as const);
+
+/**
+ * Fills `out` for a window with at least one trade. `prevReturns` are the key's previous window
+ * log returns, oldest first; the last `momentumWindows - 1` of them enter momentum. Throws
+ * ValidationError(BAD_TRADE) for a non-positive or non-finite price or a negative or non-finite
+ * quantity (the producer never emits those, so it is a client bug, not market data).
+ */
+export function computeFeatures(
+  c: TradeColumns,
+  windowMs: number,
+  prevClose: number,
+  prevReturns: readonly number[],
+  momentumWindows: number,
+  out: Float64Array,
+  where = 'window',
+): void {
+  const n = c.length;
+  const price = c.price;
+  const qty = c.quantity;
+  const bits = c.takerBuyBits;
+  const bitOffset = c.takerBuyBitOffset;
+  let volume = 0;
+  let quote = 0;
+  let buy = 0;
+  let maxQ = 0;
+  let sumSq = 0;
+  let prevP = price[0]!;
+  let prevLog = Math.log(prevP);
+  for (let i = 0; i < n; i++) {
+    const p = price[i]!;
+    const q = qty[i]!;
+    // Written so that NaN fails too.
+    if (!(p > 0 && p < Infinity)) throw new ValidationError('BAD_TRADE', `${where}: trade ${i} has price ${p}`);
+    if (!(q >= 0 && q < Infinity)) throw new ValidationError('BAD_TRADE', `${where}: trade ${i} has quantity ${q}`);
+    volume += q;
+    quote += p * q;
+    const bit = bitOffset + i;
+    if (((bits[bit >> 3]! >> (bit & 7)) & 1) === 1) buy += q;
+    if (q > maxQ) maxQ = q;
+    // Runs of equal prices are common (one taker order filling several makers): no log needed.
+    if (p !== prevP) {
+      const lp = Math.log(p);
+      const d = lp - prevLog;
+      sumSq += d * d;
+      prevLog = lp;
+      prevP = p;
+    }
+  }
+  const close = price[n - 1]!;
+  const hasPrev = prevClose > 0 && prevClose < Infinity;
+  const logReturn = hasPrev ? Math.log(close / prevClose) : NaN;
+  let momentum = logReturn;
+  if (hasPrev) {
+    const from = Math.max(0, prevReturns.length - (momentumWindows - 1));
+    for (let i = from; i < prevReturns.length; i++) momentum += prevReturns[i]!;
+  }
+  const vwap = volume > 0 ? quote / volume : NaN;
+  out[F.logReturn] = logReturn;
+  out[F.realizedVol] = Math.sqrt(sumSq);
+  out[F.vwapDev] = (close - vwap) / vwap;
+  out[F.volume] = volume;
+  out[F.volumeImbalance] = volume > 0 ? (2 * buy - volume) / volume : NaN;
+  out[F.momentum] = momentum;
+  out[F.tradeCount] = n;
+  out[F.tradeRate] = n / (windowMs / 1000);
+  out[F.maxTradeShare] = volume > 0 ? maxQ / volume : NaN;
+  out[F.vwap] = vwap;
+  out[F.close] = close;
+  out[F.returnPct] = hasPrev ? (close / prevClose - 1) * 100 : 0;
+}

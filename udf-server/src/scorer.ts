@@ -1,0 +1,338 @@
+/**
+ * The stateless scorer: a pure function of (request, config). Same request => byte-identical
+ * response. All per-key state comes in with the request and goes out with the response; the
+ * instance only holds configuration and scratch space (one detector ensemble whose state is
+ * overwritten by loadState for every window, as packages/detectors is designed to be used).
+ *
+ * Per bundle: validate everything first (nothing is scored if anything is wrong), then for each
+ * window in request order: load its key's state (from the request, or from the key's previous
+ * window in this bundle: state chaining), compute features in one pass, score, save.
+ *
+ * Empty windows (no trades) are NOT scored (docs/decisions/031): the result says so in a reason,
+ * with confidence NONE, and the key's state is left exactly as it was, so the next window's
+ * log_return spans the gap. An empty window in a liquid symbol usually means missing data
+ * upstream, and learning zeros would drag the volume baselines of illiquid ones.
+ */
+import type { Alert, Reason } from '@crypto-anomaly/contract';
+import {
+  DEFAULT_FEATURES,
+  DetectorStateError,
+  Ensemble,
+  FeatureSchema,
+  GatedDetector,
+  MadDetector,
+  StateFormatError,
+  VolatilityRegimeDetector,
+  ZScoreDetector,
+} from '@crypto-anomaly/detectors';
+import { decodeTrades, type TradeColumns } from './arrow.js';
+import { configVersion as hashConfig, type ScoringConfig, type UdfConfig } from './config.js';
+import { anomalyType, decide, reasonText } from './consensus.js';
+import { ValidationError } from './errors.js';
+import { computeFeatures, F, RAW_SIZE } from './features.js';
+import { decodeState, encodeState, type KeyStateData } from './state.js';
+import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore } from './wire.js';
+
+/** "<symbol>/<interval>": Binance symbols, intervals like 10s, 1m, 1h. */
+const KEY_RE = /^([A-Z0-9]{2,30})\/([1-9][0-9]{0,5}[smhd])$/;
+const DETECTORS = ['zscore', 'mad', 'volatility'] as const;
+const Z = 0;
+const MAD = 1;
+const VOL = 2;
+
+/** What the service logs and counts; never part of the response. */
+export interface ScoreDiagnostics {
+  /** Keys whose state could not be read (version skew) and restarted cold. */
+  readonly stateResets: { key: string; reason: string }[];
+  /** Per window, in request order: wall time in ms (metrics only; never affects results). */
+  readonly windowMs: Float64Array;
+}
+
+export interface ScoredBundle {
+  readonly response: ScoreBundleResponse;
+  readonly diagnostics: ScoreDiagnostics;
+}
+
+export type ScorerLimits = Pick<UdfConfig['limits'], 'maxWindowsPerBundle' | 'maxTradesPerWindow' | 'maxStateBytes'>;
+
+const DEFAULT_LIMITS: ScorerLimits = { maxWindowsPerBundle: 10_000, maxTradesPerWindow: 2_000_000, maxStateBytes: 64 * 1024 };
+
+interface Candidate {
+  feature: number;
+  z: number;
+  typical: number;
+  detector: string;
+}
+
+export class Scorer {
+  readonly configVersion: string;
+  readonly modelVersion: string;
+  readonly schema = new FeatureSchema(DEFAULT_FEATURES);
+  private readonly ensemble: Ensemble;
+  private readonly zscore: ZScoreDetector;
+  private readonly mad: MadDetector;
+  private readonly vol: VolatilityRegimeDetector;
+  private readonly thresholds: Float64Array;
+  // Scratch, reused for every window (the scorer is synchronous, so nothing interleaves).
+  private readonly raw = new Float64Array(RAW_SIZE);
+  private readonly x: Float64Array;
+  private readonly probe: Float64Array;
+  private readonly scores: Float64Array;
+  private readonly warm: Uint8Array;
+  private readonly ratios: Float64Array;
+
+  constructor(readonly config: ScoringConfig, readonly limits: ScorerLimits = DEFAULT_LIMITS) {
+    this.configVersion = hashConfig(config);
+    this.modelVersion = config.modelVersion;
+    const d = config.detectors;
+    this.zscore = new ZScoreDetector(this.schema, { warmUp: d.zscore.warmUp, halfLife: d.zscore.halfLife });
+    this.mad = new MadDetector(this.schema, { warmUp: d.mad.warmUp, window: d.mad.window });
+    this.vol = new VolatilityRegimeDetector(this.schema, { warmUp: d.volatility.warmUp, lambda: d.volatility.lambda });
+    this.ensemble = new Ensemble(this.schema, [
+      new GatedDetector(this.zscore, { threshold: d.zscore.gate }),
+      new GatedDetector(this.mad, { threshold: d.mad.gate }),
+      new GatedDetector(this.vol, { threshold: d.volatility.gate }),
+    ]);
+    this.thresholds = Float64Array.from([d.zscore.threshold, d.mad.threshold, d.volatility.threshold]);
+    this.x = new Float64Array(this.schema.size);
+    this.probe = new Float64Array(this.schema.size);
+    this.scores = new Float64Array(DETECTORS.length);
+    this.warm = new Uint8Array(DETECTORS.length);
+    this.ratios = new Float64Array(DETECTORS.length);
+  }
+
+  /** Throws ValidationError for a malformed request; anything else is a bug. */
+  scoreBundle(req: ScoreBundleRequest): ScoredBundle {
+    const { keyIndex, data, resets } = this.validateStates(req);
+    const trades = this.validateWindows(req, keyIndex);
+    const results: Alert[] = new Array<Alert>(req.windows.length);
+    const windowMs = new Float64Array(req.windows.length);
+    for (let i = 0; i < req.windows.length; i++) {
+      const t0 = performance.now();
+      const w = req.windows[i]!;
+      const st = data[keyIndex.get(w.key)!]!;
+      const cols = trades[i]!;
+      results[i] = cols.length === 0 ? this.emptyResult(w, st) : this.scoreWindow(w, cols, st, resets, `windows[${i}] (key ${w.key})`);
+      windowMs[i] = performance.now() - t0;
+    }
+    const states: KeyState[] = req.states.map((s, i) => ({ key: s.key, state: data[i]!.touched ? encodeState(data[i]!) : s.state }));
+    return {
+      response: { results, states, configVersion: this.configVersion, modelVersion: this.modelVersion },
+      diagnostics: { stateResets: resets, windowMs },
+    };
+  }
+
+  private validateStates(req: ScoreBundleRequest): { keyIndex: Map<string, number>; data: (KeyStateData & { touched: boolean })[]; resets: { key: string; reason: string }[] } {
+    if (req.windows.length === 0) throw new ValidationError('NO_WINDOWS', 'request has no windows');
+    if (req.windows.length > this.limits.maxWindowsPerBundle) {
+      throw new ValidationError('TOO_LARGE', `request has ${req.windows.length} windows; the limit is ${this.limits.maxWindowsPerBundle}`);
+    }
+    const keyIndex = new Map<string, number>();
+    const data: (KeyStateData & { touched: boolean })[] = [];
+    const resets: { key: string; reason: string }[] = [];
+    req.states.forEach((s, i) => {
+      const where = `states[${i}] (key ${s.key})`;
+      if (keyIndex.has(s.key)) throw new ValidationError('DUPLICATE_STATE', `${where}: duplicate state key ${JSON.stringify(s.key)} (also states[${keyIndex.get(s.key)}])`);
+      if (s.state.length > this.limits.maxStateBytes) throw new ValidationError('TOO_LARGE', `${where}: state is ${s.state.length} bytes; the limit is ${this.limits.maxStateBytes}`);
+      keyIndex.set(s.key, i);
+      const parsed = decodeState(s.state, where);
+      if (parsed.reset !== undefined) resets.push({ key: s.key, reason: parsed.reset });
+      // A reset key must be written back even if it only has empty windows.
+      data.push({ ...parsed.data, touched: parsed.reset !== undefined });
+    });
+    return { keyIndex, data, resets };
+  }
+
+  private validateWindows(req: ScoreBundleRequest, keyIndex: Map<string, number>): TradeColumns[] {
+    const lastStart = new Map<string, number>();
+    return req.windows.map((w, i) => {
+      const where = `windows[${i}] (key ${w.key})`;
+      const m = KEY_RE.exec(w.key);
+      if (m === null) throw new ValidationError('BAD_KEY', `${where}: key ${JSON.stringify(w.key)} is not "<SYMBOL>/<interval>", e.g. "BTCUSDT/10s"`);
+      if (m[1] !== w.symbol || m[2] !== w.interval) {
+        throw new ValidationError('BAD_KEY', `${where}: key ${JSON.stringify(w.key)} does not match symbol ${JSON.stringify(w.symbol)} and interval ${JSON.stringify(w.interval)}`);
+      }
+      if (!keyIndex.has(w.key)) throw new ValidationError('MISSING_STATE', `${where}: key ${JSON.stringify(w.key)} has no entry in states (send an empty state for a new key)`);
+      if (!(w.windowEndMs > w.windowStartMs)) {
+        throw new ValidationError('BAD_WINDOW_BOUNDS', `${where}: window_end_ms ${w.windowEndMs} <= window_start_ms ${w.windowStartMs}`);
+      }
+      const last = lastStart.get(w.key);
+      if (last !== undefined && w.windowStartMs <= last) {
+        throw new ValidationError('WINDOW_ORDER', `${where}: window_start_ms ${w.windowStartMs} is not after the key's previous window in this bundle (${last}); windows of one key must be in increasing start order`);
+      }
+      lastStart.set(w.key, w.windowStartMs);
+      const cols = decodeTrades(w.tradesArrow, where, this.limits.maxTradesPerWindow);
+      if (cols.length > 0) {
+        // Sorted by time per the contract, so the first and last bound them all.
+        const first = cols.tradeTimeMs[0]!;
+        const lastT = cols.tradeTimeMs[cols.length - 1]!;
+        if (first < BigInt(w.windowStartMs) || lastT >= BigInt(w.windowEndMs)) {
+          throw new ValidationError('BAD_TRADE', `${where}: trade times ${first}..${lastT} fall outside the window [${w.windowStartMs}, ${w.windowEndMs})`);
+        }
+      }
+      return cols;
+    });
+  }
+
+  private emptyResult(w: WindowToScore, st: KeyStateData): Alert {
+    const reason: Reason = { feature: 'trade_count', actual: 0, typical: 0, z: 0, detector: 'sidecar', text: 'empty window: no trades, not scored (state unchanged)' };
+    return {
+      symbol: w.symbol,
+      interval: w.interval,
+      windowStartMs: w.windowStartMs,
+      windowEndMs: w.windowEndMs,
+      close: Number.isFinite(st.prevClose) ? st.prevClose : 0,
+      returnPct: 0,
+      votes: 0,
+      voters: 0,
+      isAnomaly: false,
+      confidence: 'NONE',
+      severity: 0,
+      type: 'UNSPECIFIED',
+      reasons: [reason],
+      detectorScores: [],
+      features: { volume: 0, trade_count: 0, trade_rate: 0 },
+      configVersion: this.configVersion,
+      modelVersion: this.modelVersion,
+      tradeCount: 0,
+    };
+  }
+
+  private scoreWindow(w: WindowToScore, cols: TradeColumns, st: KeyStateData & { touched?: boolean }, resets: { key: string; reason: string }[], where: string): Alert {
+    const cfg = this.config;
+    const raw = this.raw;
+    computeFeatures(cols, w.windowEndMs - w.windowStartMs, st.prevClose, st.returns, cfg.momentumWindows, raw, where);
+    const x = this.x;
+    for (let i = 0; i < x.length; i++) x[i] = this.schema.transform(i, raw[i]!);
+
+    const before = st.ensemble;
+    this.loadEnsemble(before, w.key, resets, where);
+    const ds = this.ensemble.detectors;
+    for (let i = 0; i < ds.length; i++) this.warm[i] = ds[i]!.isWarm() ? 1 : 0;
+    this.ensemble.scoreThenLearn(x, this.scores);
+    const after = this.ensemble.saveState();
+    const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios);
+
+    let reasons: Reason[] = [];
+    let type: Alert['type'] = 'UNSPECIFIED';
+    if (decision.votes > 0) {
+      // Explain against the baseline the window was judged by, i.e. before it was learned.
+      this.loadEnsemble(before, w.key, undefined, where);
+      reasons = this.explain(x, raw);
+      if (decision.isAnomaly) type = anomalyType(reasons);
+      reasons = reasons.slice(0, cfg.consensus.maxReasons);
+    }
+
+    st.prevClose = raw[F.close]!;
+    const lr = raw[F.logReturn]!;
+    if (Number.isFinite(lr)) {
+      st.returns.push(lr);
+      if (st.returns.length > cfg.momentumWindows - 1) st.returns.splice(0, st.returns.length - (cfg.momentumWindows - 1));
+    }
+    st.ensemble = after;
+    st.touched = true;
+
+    const features: Record<string, number> = {};
+    const names = this.schema.names;
+    for (let i = 0; i < names.length; i++) if (!Number.isNaN(raw[i]!)) features[names[i]!] = raw[i]!;
+    if (!Number.isNaN(raw[F.vwap]!)) features['vwap'] = raw[F.vwap]!;
+
+    return {
+      symbol: w.symbol,
+      interval: w.interval,
+      windowStartMs: w.windowStartMs,
+      windowEndMs: w.windowEndMs,
+      close: raw[F.close]!,
+      returnPct: raw[F.returnPct]!,
+      votes: decision.votes,
+      voters: decision.voters,
+      isAnomaly: decision.isAnomaly,
+      confidence: decision.confidence,
+      severity: decision.severity,
+      type,
+      reasons,
+      detectorScores: DETECTORS.map((name, i) => ({ detector: name, score: this.scores[i]!, vote: this.warm[i] === 1 && this.scores[i]! >= this.thresholds[i]!, warm: this.warm[i] === 1 })),
+      features,
+      configVersion: this.configVersion,
+      modelVersion: this.modelVersion,
+      tradeCount: cols.length,
+    };
+  }
+
+  /**
+   * Unreadable detector entries (another detector config or version) restart cold and are
+   * reported; a blob that is not an ensemble at all is a client bug (BAD_STATE).
+   */
+  private loadEnsemble(bytes: Uint8Array, key: string, resets: { key: string; reason: string }[] | undefined, where: string): void {
+    try {
+      const report = this.ensemble.loadState(bytes, { onIncompatible: 'reset' });
+      if (resets !== undefined && report.incompatible.length > 0) resets.push({ key, reason: `detector state incompatible, restarted cold: ${report.incompatible.join(', ')}` });
+    } catch (err) {
+      if (err instanceof StateFormatError) throw new ValidationError('BAD_STATE', `${where}: ${err.message}`, { cause: err });
+      if (err instanceof DetectorStateError) {
+        // Ensemble-level version skew: the ensemble has already reset itself to cold.
+        if (resets !== undefined) resets.push({ key, reason: `${err.message}; restarted cold` });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Reasons: for each voting detector, the features it finds unusual (|z| >= its threshold),
+   * one reason per feature (the strongest), strongest first (the caller keeps maxReasons). Runs only for
+   * windows with votes, so its allocations do not matter.
+   */
+  private explain(x: Float64Array, raw: Float64Array): Reason[] {
+    const names = this.schema.names;
+    const best = new Map<number, Candidate>();
+    const offer = (c: Candidate): void => {
+      const prev = best.get(c.feature);
+      if (Number.isFinite(c.z) && (prev === undefined || Math.abs(c.z) > Math.abs(prev.z))) best.set(c.feature, c);
+    };
+    const zTypical = (i: number): number => this.zscore.typical(names[i]!)?.mean ?? NaN;
+    const voted = (d: number): boolean => this.warm[d] === 1 && this.scores[d]! >= this.thresholds[d]!;
+
+    if (voted(Z)) {
+      const zs = this.zscore.explain(x);
+      for (let i = 0; i < names.length; i++) {
+        const z = zs[names[i]!] ?? NaN;
+        if (Math.abs(z) >= this.thresholds[Z]!) offer({ feature: i, z, typical: zTypical(i), detector: DETECTORS[Z] });
+      }
+    }
+    if (voted(MAD)) {
+      for (let i = 0; i < names.length; i++) {
+        const t = this.mad.typical(names[i]!);
+        if (t === undefined || Number.isNaN(x[i]!)) continue;
+        const z = (x[i]! - t.median) / t.sigma;
+        if (Math.abs(z) >= this.thresholds[MAD]!) offer({ feature: i, z, typical: t.median, detector: DETECTORS[MAD] });
+      }
+    }
+    if (voted(VOL)) {
+      // The regime detector's score is max(return shock, vol shift); probing with one input
+      // masked at a time tells which part fired, using only its pure score().
+      const p = this.probe;
+      p.set(x);
+      p[F.realizedVol] = NaN;
+      const shock = this.vol.score(p);
+      if (shock >= this.thresholds[VOL]! && !Number.isNaN(x[F.logReturn]!)) {
+        offer({ feature: F.logReturn, z: Math.sign(x[F.logReturn]!) * shock, typical: zTypical(F.logReturn), detector: DETECTORS[VOL] });
+      }
+      p.set(x);
+      p[F.logReturn] = NaN;
+      const shift = this.vol.score(p);
+      if (shift >= this.thresholds[VOL]!) {
+        const typical = zTypical(F.realizedVol);
+        offer({ feature: F.realizedVol, z: (x[F.realizedVol]! >= typical ? 1 : -1) * shift, typical, detector: DETECTORS[VOL] });
+      }
+    }
+    const sorted = [...best.values()].sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.feature - b.feature);
+    return sorted.map((c) => {
+      const name = names[c.feature]!;
+      const actual = raw[c.feature]!;
+      // Baselines live in transformed space; reasons speak the feature's own units.
+      const typical = this.schema.transforms[c.feature] === 'log1p' ? Math.expm1(c.typical) : c.typical;
+      return { feature: name, actual, typical, z: c.z, detector: c.detector, text: reasonText(name, actual, typical, c.z) };
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { createLogger, startMetricsServer, type Logger, type MetricsServer } from '@crypto-anomaly/common';
+import type { UdfConfig } from './config.js';
+import { UdfMetrics } from './metrics.js';
+import { Scorer } from './scorer.js';
+import { SCORING_SERVICE_NAME, ScoringService, scoringServiceDefinition } from './service.js';
+
+export interface RunningUdfServer {
+  /** The bound gRPC port (the real one when config.server.port was 0). */
+  readonly port: number;
+  /** The metrics port, or undefined when metrics are disabled (port -1). */
+  readonly metricsPort: number | undefined;
+  readonly scorer: Scorer;
+  readonly metrics: UdfMetrics;
+  /**
+   * Graceful stop: health goes NOT_SERVING (probes and load balancers stop sending), then
+   * tryShutdown lets in-flight calls finish within graceMs, then forceShutdown cancels the rest.
+   * Resolves when the gRPC and metrics servers are closed. Idempotent.
+   */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly metrics?: UdfMetrics;
+}
+
+/**
+ * Starts the sidecar: ScoringService + grpc.health.v1.Health on config.server.host:port, and
+ * Prometheus /metrics on config.metrics. Health reports SERVING for "" (the whole server) and for
+ * the scoring service once both are bound.
+ */
+export async function startUdfServer(config: UdfConfig, options: StartOptions = {}): Promise<RunningUdfServer> {
+  const logger = options.logger ?? createLogger('udf-server', config.logLevel);
+  const metrics = options.metrics ?? new UdfMetrics();
+  const scorer = new Scorer(config.scoring, config.limits);
+  const service = new ScoringService({ config, scorer, metrics, logger });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [SCORING_SERVICE_NAME]: 'NOT_SERVING' });
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': config.limits.maxMessageBytes,
+    'grpc.max_send_message_length': config.limits.maxMessageBytes,
+  });
+  server.addService(scoringServiceDefinition, service.implementation());
+  health.addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${config.server.host}:${config.server.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err !== null ? reject(err) : resolve(bound)));
+  });
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
+  let metricsServer: MetricsServer | undefined;
+  try {
+    if (config.metrics.port >= 0) metricsServer = await startMetricsServer(metrics.registry, config.metrics.port, config.metrics.host, () => !stopping);
+  } catch (err) {
+    server.forceShutdown();
+    throw err;
+  }
+  health.setStatus('', 'SERVING');
+  health.setStatus(SCORING_SERVICE_NAME, 'SERVING');
+  logger.info({ port, metricsPort: metricsServer?.port, configVersion: scorer.configVersion }, 'udf-server listening');
+
+  const shutdown = (graceMs = config.server.shutdownGraceMs): Promise<void> => {
+    stopped ??= (async () => {
+      stopping = true;
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SCORING_SERVICE_NAME, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn({ graceMs }, 'calls still in flight after the grace period; forcing shutdown');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await metricsServer?.close();
+      logger.info('udf-server stopped');
+    })();
+    return stopped;
+  };
+  return { port, metricsPort: metricsServer?.port, scorer, metrics, shutdown };
+}

@@ -1,0 +1,82 @@
+/**
+ * The per-key state blob that Flink keeps in keyed state and sends with every window.
+ * The sidecar owns its layout; Flink treats it as opaque bytes.
+ *
+ * Layout, little-endian, UDF_STATE_VERSION 1:
+ *   u8 0x55 'U', u8 0x44 'D'   magic, so a foreign or shifted blob fails loudly
+ *   u8  version
+ *   u8  n = number of stored window log returns (for momentum), <= 63
+ *   f64 previous window's close (NaN = no window seen yet), quote currency
+ *   f64 x n  previous windows' log returns, oldest first
+ *   ...      the detector ensemble's blob (packages/detectors Ensemble.saveState; empty = cold)
+ * float64 for the close and returns: log_return is a difference of nearby prices, where float32
+ * would lose most of the signal. An empty blob is a key seen for the first time.
+ *
+ * Problems split in two (docs/decisions/031): bytes that are not a state at all (bad magic,
+ * truncated) are a client bug -> BAD_STATE, INVALID_ARGUMENT. A state version this build cannot
+ * read is deployment skew (a rollback after a newer build wrote states) -> the key restarts cold,
+ * reported so the service can log and count it, and the pipeline keeps running.
+ */
+import { ValidationError } from './errors.js';
+
+export const UDF_STATE_VERSION = 1;
+const MAGIC_0 = 0x55;
+const MAGIC_1 = 0x44;
+const HEADER_BYTES = 12;
+export const MAX_STORED_RETURNS = 63;
+
+/** One key's state while a bundle is being scored (mutable; chained window to window). */
+export interface KeyStateData {
+  prevClose: number;
+  /** Previous windows' log returns, oldest first, at most momentumWindows - 1 of them. */
+  returns: number[];
+  /** Ensemble blob; a view into the request or a fresh array from Ensemble.saveState. */
+  ensemble: Uint8Array;
+}
+
+export interface ParsedState {
+  readonly data: KeyStateData;
+  /** Set when the blob was readable but unsupported and the key restarts cold. */
+  readonly reset: string | undefined;
+}
+
+export function coldState(): KeyStateData {
+  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0) };
+}
+
+export function decodeState(bytes: Uint8Array, where: string): ParsedState {
+  if (bytes.length === 0) return { data: coldState(), reset: undefined };
+  if (bytes.length < 3 || bytes[0] !== MAGIC_0 || bytes[1] !== MAGIC_1) {
+    throw new ValidationError('BAD_STATE', `${where}: state is not a udf-server state blob (bad magic)`);
+  }
+  const version = bytes[2]!;
+  if (version !== UDF_STATE_VERSION) {
+    return { data: coldState(), reset: `state version ${version} is not supported (this build reads ${UDF_STATE_VERSION}); key restarts cold` };
+  }
+  const n = bytes.length >= 4 ? bytes[3]! : 0;
+  const need = HEADER_BYTES + 8 * n;
+  if (bytes.length < need || n > MAX_STORED_RETURNS) {
+    throw new ValidationError('BAD_STATE', `${where}: state is truncated or corrupt (${bytes.length} bytes, header needs ${need})`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const prevClose = view.getFloat64(4, true);
+  const returns: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) returns[i] = view.getFloat64(HEADER_BYTES + 8 * i, true);
+  return { data: { prevClose, returns, ensemble: bytes.subarray(need) }, reset: undefined };
+}
+
+export function encodeState(s: KeyStateData): Uint8Array {
+  const n = Math.min(s.returns.length, MAX_STORED_RETURNS);
+  const first = s.returns.length - n;
+  const head = HEADER_BYTES + 8 * n;
+  const out = new Uint8Array(head + s.ensemble.length);
+  const view = new DataView(out.buffer);
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = UDF_STATE_VERSION;
+  out[3] = n;
+  view.setFloat64(4, s.prevClose, true);
+  for (let i = 0; i < n; i++) view.setFloat64(HEADER_BYTES + 8 * i, s.returns[first + i]!, true);
+  out.set(s.ensemble, head);
+  return out;
+}
