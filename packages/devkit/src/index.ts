@@ -1,0 +1,16 @@
+export { KafkaBroker, createTopics, kafkajsLogCreator, DEFAULT_TOPICS, type KafkaBrokerOptions, type TopicInput, type TopicSpec, type CreateTopicsOptions } from './kafka-broker.js';
+export { resolveKafkaClasspath, type KafkaClasspath, type KafkaClasspathOptions } from './classpath.js';
+export {
+  KAFKA_MAIN_CLASS,
+  STORAGE_TOOL_MAIN_CLASS,
+  brokerLayout,
+  renderServerProperties,
+  renderLog4j2,
+  generateClusterId,
+  findFreePort,
+  type BrokerLayout,
+  type BrokerLogLevel,
+  type ServerPropertiesInput,
+} from './broker-config.js';
+export { DEFAULT_KAFKA_VERSION, DEFAULT_DATA_DIR, REPO_ROOT, kafkaCacheDir } from './paths.js';
+export { isAlive } from './process.js';
