@@ -1,6 +1,7 @@
 package io.cryptoanomaly.flink;
 
 import io.cryptoanomaly.flink.functions.EmitClosedWindow;
+import io.cryptoanomaly.flink.functions.RemoteScoringOperator;
 import io.cryptoanomaly.flink.functions.SplitUndecodable;
 import io.cryptoanomaly.flink.functions.TagLateTrades;
 import io.cryptoanomaly.flink.functions.TradeBufferAggregate;
@@ -10,8 +11,14 @@ import io.cryptoanomaly.flink.records.KafkaSerdes;
 import io.cryptoanomaly.flink.records.KlineBar;
 import io.cryptoanomaly.flink.records.KlineInterval;
 import io.cryptoanomaly.flink.records.LateTrade;
+import io.cryptoanomaly.flink.records.ScoredWindow;
 import io.cryptoanomaly.flink.records.TradeEvent;
 import io.cryptoanomaly.flink.records.TradeOrDeadLetter;
+import io.cryptoanomaly.flink.scoring.Backoff;
+import io.cryptoanomaly.flink.scoring.BundleCodec;
+import io.cryptoanomaly.flink.scoring.GrpcScorer;
+import io.cryptoanomaly.flink.scoring.ScorerFactory;
+import io.cryptoanomaly.flink.scoring.StubScorer;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -23,6 +30,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -37,6 +45,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The streaming core, wired in one place:
@@ -50,10 +59,13 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  *                         ├─► ClosedWindow ─► kline ─► kline10s      ├─► ClosedWindow ─► kline ─► kline1m
  *                         └─► late trades ─┐                         └─► late trades ─┐
  *                                          └────────────► lateTrades sink ◄───────────┘
+ *
+ * closed windows (both intervals) ─ keyBy("symbol/interval") ─► remote-scoring ─┬─► scoredWindows sink
+ *                                                                              └─ anomalies ─► alerts sink
  * </pre>
  *
  * {@link #build} takes the source and sinks as arguments (Kafka in {@link #main}, finite ones in
- * tests) and returns the closed-window streams: the extension point for the scoring stage.
+ * tests) and returns the closed-window streams; {@link #score} attaches the scoring stage to them.
  */
 public final class AnomalyJob {
 
@@ -64,10 +76,10 @@ public final class AnomalyJob {
       Sink<DeadLetterRecord> deadLetters,
       Sink<LateTrade> lateTrades) {}
 
-  /**
-   * What {@link #build} leaves open for later stages. Phase 2 attaches the scoring operator here:
-   * {@code closedWindows().keyBy(ClosedWindow::symbol).transform("score", type, scoringOperator)}.
-   */
+  /** Where scoring results go: anomalous windows to {@code alerts}, every scored window to {@code scoredWindows}. */
+  public record ScoringSinks(Sink<ScoredWindow> alerts, Sink<ScoredWindow> scoredWindows) {}
+
+  /** What {@link #build} leaves open for later stages: {@link #score} attaches the scoring operator here. */
   public record Pipeline(
       DataStream<ClosedWindow> closedWindows10s, DataStream<ClosedWindow> closedWindows1m) {
 
@@ -116,6 +128,55 @@ public final class AnomalyJob {
 
     return new Pipeline(windows10s, windows1m);
   }
+
+  /**
+   * Scores every closed window with the remote scoring operator (keyed by "symbol/interval", the
+   * key of the detector state) and routes the results: all to {@code scoredWindows}, anomalous
+   * ones to {@code alerts}.
+   */
+  public static DataStream<ScoredWindow> score(
+      Pipeline pipeline, JobConfig config, ScorerFactory scorer, ScoringSinks sinks) {
+    SingleOutputStreamOperator<ScoredWindow> scored =
+        pipeline
+            .closedWindows()
+            .keyBy(window -> BundleCodec.stateKey(window), Types.STRING)
+            .transform(
+                "remote-scoring",
+                TypeInformation.of(ScoredWindow.class),
+                new RemoteScoringOperator(
+                    scorer, new RemoteScoringOperator.BundleSettings(config.bundleSize(), config.bundleAge())))
+            .uid("remote-scoring");
+    scored.sinkTo(sinks.scoredWindows()).name("scored-windows-sink").uid("scored-windows-sink");
+    scored
+        .filter(ScoredWindow::anomaly)
+        .name("anomalies")
+        .uid("anomalies")
+        .sinkTo(sinks.alerts())
+        .name("alerts-sink")
+        .uid("alerts-sink");
+    return scored;
+  }
+
+  /** The scorer selected by {@code --scorer}; created in each operator instance's open(). */
+  public static ScorerFactory scorerFactory(JobConfig config) {
+    return switch (config.scorer()) {
+      case GRPC -> {
+        GrpcScorer.Settings settings =
+            new GrpcScorer.Settings(
+                config.scoringAddress(),
+                config.scoringDeadline(),
+                config.scoringBudget(),
+                new Backoff(SCORING_INITIAL_BACKOFF, SCORING_MAX_BACKOFF),
+                GrpcScorer.Settings.DEFAULT_MAX_MESSAGE_BYTES);
+        yield () -> new GrpcScorer(settings);
+      }
+      case STUB -> () -> new StubScorer();
+    };
+  }
+
+  /** First retry after 100 ms, doubling to 5 s: a restarting sidecar is usually back within seconds. */
+  private static final Duration SCORING_INITIAL_BACKOFF = Duration.ofMillis(100);
+  private static final Duration SCORING_MAX_BACKOFF = Duration.ofSeconds(5);
 
   /**
    * Event time = trade time. Undecodable records carry no trade time: they get
@@ -176,7 +237,8 @@ public final class AnomalyJob {
       return;
     }
     StreamExecutionEnvironment env = environment(config);
-    build(env, config, kafkaSource(config), kafkaSinks(config));
+    Pipeline pipeline = build(env, config, kafkaSource(config), kafkaSinks(config));
+    score(pipeline, config, scorerFactory(config), kafkaScoringSinks(config));
     env.execute("crypto-anomaly");
   }
 
@@ -190,6 +252,7 @@ public final class AnomalyJob {
     conf.set(
         CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    restartStrategy(conf, config);
     // Every type on the wire has a Flink serializer; fail at start-up if one falls back to Kryo.
     conf.set(PipelineOptions.GENERIC_TYPES, false);
     StreamExecutionEnvironment env;
@@ -201,6 +264,25 @@ public final class AnomalyJob {
     }
     config.parallelism().ifPresent(env::setParallelism);
     return env;
+  }
+
+  /**
+   * A failure (above all: the scoring budget spent because the sidecar is gone) restarts the job
+   * from its last checkpoint after a delay, so a sidecar that comes back resumes the job alone.
+   */
+  private static void restartStrategy(Configuration conf, JobConfig config) {
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, config.restartStrategy().flinkName());
+    switch (config.restartStrategy()) {
+      case EXPONENTIAL_DELAY -> {
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, config.restartDelay());
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, config.restartMaxDelay());
+      }
+      case FIXED_DELAY -> {
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, config.restartAttempts());
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, config.restartDelay());
+      }
+      case NONE -> {}
+    }
   }
 
   // OffsetResetStrategy is deprecated in kafka-clients 4, but connector 5.0.0-2.2 accepts nothing else.
@@ -227,7 +309,7 @@ public final class AnomalyJob {
   /**
    * At-least-once for klines, dead letters and late trades: a replay after a failure re-sends the
    * same records with the same keys (klines are idempotent per symbol, interval and open time).
-   * Exactly-once is reserved for the alerts sink (phase 2).
+   * Exactly-once is reserved for the scoring results ({@link #kafkaScoringSinks}).
    */
   static Sinks kafkaSinks(JobConfig config) {
     return new Sinks(
@@ -235,6 +317,36 @@ public final class AnomalyJob {
         kafkaSink(config, new KafkaSerdes.KlineSerializer(config.kline1mTopic())),
         kafkaSink(config, new KafkaSerdes.DeadLetterSerializer(config.deadLetterTopic())),
         kafkaSink(config, new KafkaSerdes.LateTradeSerializer(config.lateTradesTopic())));
+  }
+
+  /**
+   * Exactly-once for {@code alerts} and {@code scored-windows}: each sink writes in Kafka
+   * transactions committed when a checkpoint completes, so consumers reading with
+   * {@code isolation.level=read_committed} see every result once, one checkpoint interval late.
+   * Each sink has its own stable transactional id prefix: on restart, Kafka fences the failed
+   * attempt's producers by it and the sink aborts their open transactions.
+   */
+  static ScoringSinks kafkaScoringSinks(JobConfig config) {
+    return new ScoringSinks(
+        exactlyOnceSink(
+            config, new KafkaSerdes.ScoredWindowSerializer(config.alertsTopic()), config.transactionalIdPrefix() + "-alerts"),
+        exactlyOnceSink(
+            config,
+            new KafkaSerdes.ScoredWindowSerializer(config.scoredWindowsTopic()),
+            config.transactionalIdPrefix() + "-scored-windows"));
+  }
+
+  private static <T> KafkaSink<T> exactlyOnceSink(
+      JobConfig config, KafkaRecordSerializationSchema<T> serializer, String transactionalIdPrefix) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix(transactionalIdPrefix)
+        // The sink's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min),
+        // which makes every transaction fail at start.
+        .setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(config.transactionTimeout().toMillis()))
+        .build();
   }
 
   private static <T> KafkaSink<T> kafkaSink(JobConfig config, KafkaRecordSerializationSchema<T> serializer) {

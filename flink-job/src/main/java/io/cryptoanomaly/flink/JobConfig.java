@@ -22,6 +22,17 @@ import org.apache.flink.util.TimeUtils;
  * @param allowedLateness how long after a window fired a late trade still updates it (re-fires)
  * @param checkpointDir a URI (file://, s3://, ...) or a local path, made absolute
  * @param parallelism empty = the environment's default
+ * @param scorer where windows are scored: the sidecar over gRPC, or the in-JVM stub
+ * @param scoringAddress the sidecar's gRPC target, e.g. "localhost:50051"
+ * @param scoringDeadline per gRPC attempt
+ * @param scoringBudget all attempts for one bundle, backoff included; then the job fails
+ * @param bundleSize most windows per scoring call
+ * @param bundleAge longest a closed window waits for its bundle (processing time)
+ * @param transactionalIdPrefix stable across restarts: Kafka fences the previous attempt's producers by it
+ * @param transactionTimeout Kafka transaction timeout of the exactly-once sinks; must not exceed
+ *     the broker's {@code transaction.max.timeout.ms} and must outlast a checkpoint interval
+ * @param restartStrategy what Flink does after a failure (e.g. the sidecar's budget spent)
+ * @param restartAttempts fixed-delay: restarts before giving up
  */
 public record JobConfig(
     boolean local,
@@ -39,7 +50,50 @@ public record JobConfig(
     Duration checkpointInterval,
     String checkpointDir,
     int webUiPort,
-    Optional<Integer> parallelism) {
+    Optional<Integer> parallelism,
+    ScorerKind scorer,
+    String scoringAddress,
+    Duration scoringDeadline,
+    Duration scoringBudget,
+    int bundleSize,
+    Duration bundleAge,
+    String alertsTopic,
+    String scoredWindowsTopic,
+    String transactionalIdPrefix,
+    Duration transactionTimeout,
+    RestartStrategy restartStrategy,
+    Duration restartDelay,
+    Duration restartMaxDelay,
+    int restartAttempts) {
+
+  /** Which {@link io.cryptoanomaly.flink.scoring.Scorer} the scoring operator uses. */
+  public enum ScorerKind {
+    /** The udf-server sidecar over gRPC. */
+    GRPC,
+    /** {@link io.cryptoanomaly.flink.scoring.StubScorer}, in the JVM: tests and the benchmark's ceiling. */
+    STUB
+  }
+
+  /** Flink's {@code restart-strategy.type}. */
+  public enum RestartStrategy {
+    /** Waits restart-delay, doubling up to restart-max-delay; never gives up. */
+    EXPONENTIAL_DELAY("exponential-delay"),
+    /** Waits restart-delay between restarts, gives up after restart-attempts. */
+    FIXED_DELAY("fixed-delay"),
+    /** The first failure ends the job. */
+    NONE("none");
+
+    private final String flinkName;
+
+    RestartStrategy(String flinkName) {
+      this.flinkName = flinkName;
+    }
+
+    /** The value of {@code restart-strategy.type}. */
+    public String flinkName() {
+      return flinkName;
+    }
+  }
 
   /** Where a consumer group without committed offsets starts. */
   public enum StartingOffsets {
@@ -51,6 +105,7 @@ public record JobConfig(
 
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   private static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(100);
+  private static final int MAX_BUNDLE_SIZE = 100_000;
 
   public JobConfig {
     requireTopic("--raw-trades-topic", rawTradesTopic);
@@ -70,6 +125,31 @@ public record JobConfig(
     require(!checkpointDir.isBlank(), "--checkpoint-dir", "must not be empty");
     require(webUiPort >= 0 && webUiPort <= 65535, "--web-ui-port", "must be 0..65535, got " + webUiPort);
     parallelism.ifPresent(p -> require(p >= 1, "--parallelism", "must be at least 1, got " + p));
+    requireTopic("--alerts-topic", alertsTopic);
+    requireTopic("--scored-windows-topic", scoredWindowsTopic);
+    require(!scoringAddress.isBlank(), "--scoring-address", "must not be empty");
+    requirePositive("--scoring-deadline", scoringDeadline);
+    require(
+        scoringBudget.compareTo(scoringDeadline) >= 0,
+        "--scoring-budget",
+        "must be at least --scoring-deadline (" + scoringDeadline + "), got " + scoringBudget);
+    require(
+        bundleSize >= 1 && bundleSize <= MAX_BUNDLE_SIZE,
+        "--bundle-size",
+        "must be 1.." + MAX_BUNDLE_SIZE + ", got " + bundleSize);
+    require(bundleAge.toMillis() >= 1, "--bundle-age", "must be at least 1ms, got " + bundleAge);
+    require(!transactionalIdPrefix.isBlank(), "--transactional-id-prefix", "must not be empty");
+    // Open transactions span a checkpoint interval (they commit when the checkpoint completes).
+    require(
+        transactionTimeout.compareTo(checkpointInterval) > 0,
+        "--transaction-timeout",
+        "must exceed --checkpoint-interval (" + checkpointInterval + "), got " + transactionTimeout);
+    requirePositive("--restart-delay", restartDelay);
+    require(
+        restartMaxDelay.compareTo(restartDelay) >= 0,
+        "--restart-max-delay",
+        "must be at least --restart-delay (" + restartDelay + "), got " + restartMaxDelay);
+    require(restartAttempts >= 1, "--restart-attempts", "must be at least 1, got " + restartAttempts);
   }
 
   /** Every default in one place. */
@@ -90,7 +170,21 @@ public record JobConfig(
         Duration.ofSeconds(10),
         Path.of("var", "flink-checkpoints").toAbsolutePath().toUri().toString(),
         8081,
-        Optional.empty());
+        Optional.empty(),
+        ScorerKind.GRPC,
+        "localhost:50051",
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(60),
+        500,
+        Duration.ofMillis(500),
+        "alerts",
+        "scored-windows",
+        "crypto-anomaly-scoring",
+        Duration.ofMinutes(15),
+        RestartStrategy.EXPONENTIAL_DELAY,
+        Duration.ofSeconds(1),
+        Duration.ofMinutes(1),
+        10);
   }
 
   /**
@@ -134,7 +228,25 @@ public record JobConfig(
         get(values, "--web-ui-port", Integer::parseInt, d.webUiPort()),
         values.containsKey("--parallelism")
             ? Optional.of(get(values, "--parallelism", Integer::parseInt, 0))
-            : d.parallelism());
+            : d.parallelism(),
+        get(values, "--scorer", text -> enumValue(ScorerKind.class, text, "grpc or stub"), d.scorer()),
+        values.getOrDefault("--scoring-address", d.scoringAddress()),
+        get(values, "--scoring-deadline", JobConfig::duration, d.scoringDeadline()),
+        get(values, "--scoring-budget", JobConfig::duration, d.scoringBudget()),
+        get(values, "--bundle-size", Integer::parseInt, d.bundleSize()),
+        get(values, "--bundle-age", JobConfig::duration, d.bundleAge()),
+        values.getOrDefault("--alerts-topic", d.alertsTopic()),
+        values.getOrDefault("--scored-windows-topic", d.scoredWindowsTopic()),
+        values.getOrDefault("--transactional-id-prefix", d.transactionalIdPrefix()),
+        get(values, "--transaction-timeout", JobConfig::duration, d.transactionTimeout()),
+        get(
+            values,
+            "--restart-strategy",
+            text -> enumValue(RestartStrategy.class, text, "exponential-delay, fixed-delay or none"),
+            d.restartStrategy()),
+        get(values, "--restart-delay", JobConfig::duration, d.restartDelay()),
+        get(values, "--restart-max-delay", JobConfig::duration, d.restartMaxDelay()),
+        get(values, "--restart-attempts", Integer::parseInt, d.restartAttempts()));
   }
 
   private static final java.util.List<String> OPTIONS =
@@ -153,7 +265,21 @@ public record JobConfig(
           "--checkpoint-interval",
           "--checkpoint-dir",
           "--web-ui-port",
-          "--parallelism");
+          "--parallelism",
+          "--scorer",
+          "--scoring-address",
+          "--scoring-deadline",
+          "--scoring-budget",
+          "--bundle-size",
+          "--bundle-age",
+          "--alerts-topic",
+          "--scored-windows-topic",
+          "--transactional-id-prefix",
+          "--transaction-timeout",
+          "--restart-strategy",
+          "--restart-delay",
+          "--restart-max-delay",
+          "--restart-attempts");
 
   private static <T> T get(Map<String, String> values, String name, Function<String, T> parse, T fallback) {
     String text = values.get(name);
@@ -180,6 +306,15 @@ public record JobConfig(
     }
   }
 
+  /** "exponential-delay" -> EXPONENTIAL_DELAY. */
+  private static <E extends Enum<E>> E enumValue(Class<E> type, String text, String expected) {
+    try {
+      return Enum.valueOf(type, text.toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected " + expected);
+    }
+  }
+
   private static String checkpointUri(String text) {
     URI uri = URI.create(text);
     if (uri.getScheme() != null && uri.getScheme().length() > 1) {
@@ -191,6 +326,10 @@ public record JobConfig(
 
   private static void requireTopic(String name, String topic) {
     require(TOPIC.matcher(topic).matches(), name, "not a valid Kafka topic name: \"" + topic + "\"");
+  }
+
+  private static void requirePositive(String name, Duration value) {
+    require(!value.isNegative() && !value.isZero(), name, "must be positive, got " + value);
   }
 
   private static void require(boolean ok, String name, String problem) {

@@ -8,12 +8,16 @@ import io.cryptoanomaly.flink.records.DeadLetterRecord;
 import io.cryptoanomaly.flink.records.KlineBar;
 import io.cryptoanomaly.flink.records.LateTrade;
 import io.cryptoanomaly.flink.records.ProtoAdapter;
+import io.cryptoanomaly.flink.records.ScoredWindow;
+import io.cryptoanomaly.proto.v1.Alert;
 import io.cryptoanomaly.flink.records.TradeOrDeadLetter;
 import io.cryptoanomaly.proto.v1.Kline;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -65,6 +69,8 @@ class AnomalyJobPipelineTest {
   private static CollectingSink<DeadLetterRecord> deadLetters;
   private static CollectingSink<LateTrade> lateTrades;
   private static CollectingSink<ClosedWindow> closedWindows;
+  private static CollectingSink<ScoredWindow> scoredWindows;
+  private static CollectingSink<ScoredWindow> alerts;
 
   @BeforeAll
   static void runPipelineOverTheRecording() throws Exception {
@@ -100,10 +106,16 @@ class AnomalyJobPipelineTest {
     deadLetters = new CollectingSink<>();
     lateTrades = new CollectingSink<>();
     closedWindows = new CollectingSink<>();
+    scoredWindows = new CollectingSink<>();
+    alerts = new CollectingSink<>();
 
     AnomalyJob.Pipeline pipeline =
         AnomalyJob.build(env, JobConfig.defaults(), source, new AnomalyJob.Sinks(kline10s, kline1m, deadLetters, lateTrades));
     pipeline.closedWindows().sinkTo(closedWindows);
+    // The in-JVM stub behind the real operator; small bundles so size, watermark and end-of-input
+    // flushes all happen.
+    JobConfig scoring = JobConfig.parse("--scorer", "stub", "--bundle-size", "8");
+    AnomalyJob.score(pipeline, scoring, AnomalyJob.scorerFactory(scoring), new AnomalyJob.ScoringSinks(alerts, scoredWindows));
     env.execute("pipeline-test");
   }
 
@@ -145,6 +157,31 @@ class AnomalyJobPipelineTest {
               assertThat(times[0]).isGreaterThanOrEqualTo(w.windowStartMs());
               assertThat(times[times.length - 1]).isLessThan(w.windowEndMs());
             });
+  }
+
+  @Test
+  void scoresEveryClosedWindowExactlyOnceAndSendsTheAnomalousOnesToAlerts() throws Exception {
+    Set<String> closed = new HashSet<>();
+    closedWindows.results().forEach(w -> closed.add(w.symbol() + "/" + w.interval() + "@" + w.windowStartMs()));
+    List<String> scored = scoredWindows.results().stream().map(s -> s.symbol() + "/" + s.interval() + "@" + s.windowStartMs()).toList();
+    assertThat(scored).doesNotHaveDuplicates();
+    assertThat(new HashSet<>(scored)).isEqualTo(closed);
+
+    List<ScoredWindow> anomalous = scoredWindows.results().stream().filter(ScoredWindow::anomaly).toList();
+    assertThat(alerts.results()).hasSameSizeAs(anomalous).isNotEmpty();
+    assertThat(alerts.results()).allSatisfy(a -> assertThat(a.anomaly()).isTrue());
+
+    // State chained per symbol and interval across bundles: each key's windows were all counted.
+    for (ScoredWindow s : scoredWindows.results()) {
+      Alert alert = Alert.parseFrom(s.alert());
+      assertThat(alert.getSymbol()).isEqualTo(s.symbol());
+      assertThat(alert.getTradeCount()).isPositive();
+    }
+    long warmResults =
+        scoredWindows.results().stream().filter(s -> { try { return Alert.parseFrom(s.alert()).getVoters() == 1; } catch (Exception e) { throw new IllegalStateException(e); } }).count();
+    Map<String, Long> keys = scoredWindows.results().stream().collect(Collectors.groupingBy(s -> s.symbol() + "/" + s.interval(), Collectors.counting()));
+    // Only each key's first window is cold.
+    assertThat(warmResults).isEqualTo(scoredWindows.results().size() - keys.size());
   }
 
   /** Independent reference: BigDecimal arithmetic on the JSON strings, grouped and ordered here. */

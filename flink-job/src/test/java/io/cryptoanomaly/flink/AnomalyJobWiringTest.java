@@ -2,10 +2,13 @@ package io.cryptoanomaly.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cryptoanomaly.flink.scoring.GrpcScorer;
+import io.cryptoanomaly.flink.scoring.StubScorer;
 import java.time.Duration;
 import java.util.stream.Collectors;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -31,7 +34,8 @@ class AnomalyJobWiringTest {
   void wiresKafkaSourceAndSinksWithAStableUidOnEveryOperator() {
     JobConfig config = JobConfig.defaults();
     StreamExecutionEnvironment env = AnomalyJob.environment(config);
-    AnomalyJob.build(env, config, AnomalyJob.kafkaSource(config), AnomalyJob.kafkaSinks(config));
+    AnomalyJob.Pipeline pipeline = AnomalyJob.build(env, config, AnomalyJob.kafkaSource(config), AnomalyJob.kafkaSinks(config));
+    AnomalyJob.score(pipeline, config, AnomalyJob.scorerFactory(config), AnomalyJob.kafkaScoringSinks(config));
 
     var uids =
         env.getStreamGraph().getStreamNodes().stream()
@@ -41,6 +45,32 @@ class AnomalyJobWiringTest {
     assertThat(uids)
         .contains(
             "raw-trades-source", "split-undecodable", "window-10s", "window-1m", "kline-10s", "kline-1m",
-            "late-trades-10s", "late-trades-1m", "dead-letter-sink", "late-trades-sink");
+            "late-trades-10s", "late-trades-1m", "dead-letter-sink", "late-trades-sink",
+            "remote-scoring", "scored-windows-sink", "anomalies", "alerts-sink");
+  }
+
+  @Test
+  void configuresTheRestartStrategyFromTheJobConfig() {
+    StreamExecutionEnvironment exponential = AnomalyJob.environment(JobConfig.parse("--restart-delay", "2s", "--restart-max-delay", "30s"));
+    assertThat(exponential.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("exponential-delay");
+    assertThat(exponential.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF))
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(exponential.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF))
+        .isEqualTo(Duration.ofSeconds(30));
+
+    StreamExecutionEnvironment fixed = AnomalyJob.environment(JobConfig.parse("--restart-strategy", "fixed-delay", "--restart-attempts", "4"));
+    assertThat(fixed.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("fixed-delay");
+    assertThat(fixed.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(4);
+  }
+
+  @Test
+  void scoresWithTheScorerNamedByTheScorerOption() {
+    assertThat(AnomalyJob.scorerFactory(JobConfig.parse("--scorer", "stub")).create()).isInstanceOf(StubScorer.class);
+    var grpc = AnomalyJob.scorerFactory(JobConfig.parse("--scoring-address", "127.0.0.1:1")).create();
+    try {
+      assertThat(grpc).isInstanceOf(GrpcScorer.class);
+    } finally {
+      grpc.close();
+    }
   }
 }

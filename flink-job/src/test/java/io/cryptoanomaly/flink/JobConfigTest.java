@@ -93,4 +93,64 @@ class JobConfigTest {
     assertThatThrownBy(() -> JobConfig.parse("--starting-offsets", "newest"))
         .hasMessageStartingWith("--starting-offsets: cannot parse \"newest\": expected committed, earliest or latest");
   }
+
+  @Test
+  void parsesTheScoringAndExactlyOnceOptions() {
+    JobConfig config =
+        JobConfig.parse(
+            "--scorer", "stub",
+            "--scoring-address", "127.0.0.1:50052",
+            "--scoring-deadline", "250ms",
+            "--scoring-budget", "10s",
+            "--bundle-size", "64",
+            "--bundle-age", "50ms",
+            "--alerts-topic", "a1",
+            "--scored-windows-topic", "s1",
+            "--transactional-id-prefix", "e2e-1",
+            "--transaction-timeout", "5min",
+            "--restart-strategy", "fixed-delay",
+            "--restart-delay", "2s",
+            "--restart-attempts", "3");
+    assertThat(config.scorer()).isEqualTo(JobConfig.ScorerKind.STUB);
+    assertThat(config.scoringAddress()).isEqualTo("127.0.0.1:50052");
+    assertThat(config.scoringDeadline()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.scoringBudget()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.bundleSize()).isEqualTo(64);
+    assertThat(config.bundleAge()).isEqualTo(Duration.ofMillis(50));
+    assertThat(config.alertsTopic()).isEqualTo("a1");
+    assertThat(config.scoredWindowsTopic()).isEqualTo("s1");
+    assertThat(config.transactionalIdPrefix()).isEqualTo("e2e-1");
+    assertThat(config.transactionTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.restartStrategy()).isEqualTo(JobConfig.RestartStrategy.FIXED_DELAY);
+    assertThat(config.restartDelay()).isEqualTo(TWO_SECONDS);
+    assertThat(config.restartAttempts()).isEqualTo(3);
+  }
+
+  @Test
+  void defaultsToTheSidecarWithATransactionTimeoutBelowABrokersDefaultMaximum() {
+    JobConfig config = JobConfig.parse();
+    assertThat(config.scorer()).isEqualTo(JobConfig.ScorerKind.GRPC);
+    assertThat(config.scoringAddress()).isEqualTo("localhost:50051");
+    assertThat(config.alertsTopic()).isEqualTo("alerts");
+    assertThat(config.scoredWindowsTopic()).isEqualTo("scored-windows");
+    // A broker's default transaction.max.timeout.ms is 15 min; the sink's own default is 1 h.
+    assertThat(config.transactionTimeout()).isLessThanOrEqualTo(Duration.ofMinutes(15));
+    assertThat(config.restartStrategy()).isEqualTo(JobConfig.RestartStrategy.EXPONENTIAL_DELAY);
+  }
+
+  @Test
+  void rejectsBadScoringOptionsNamingTheOption() {
+    assertThatThrownBy(() -> JobConfig.parse("--scorer", "remote"))
+        .hasMessageStartingWith("--scorer: cannot parse \"remote\": expected grpc or stub");
+    assertThatThrownBy(() -> JobConfig.parse("--scoring-deadline", "0s")).hasMessageStartingWith("--scoring-deadline: must be positive");
+    assertThatThrownBy(() -> JobConfig.parse("--scoring-deadline", "10s", "--scoring-budget", "5s"))
+        .hasMessageStartingWith("--scoring-budget: must be at least --scoring-deadline");
+    assertThatThrownBy(() -> JobConfig.parse("--bundle-size", "0")).hasMessageStartingWith("--bundle-size: must be 1..");
+    assertThatThrownBy(() -> JobConfig.parse("--bundle-age", "0ms")).hasMessageStartingWith("--bundle-age: must be at least 1ms");
+    assertThatThrownBy(() -> JobConfig.parse("--scoring-address", " ")).hasMessageStartingWith("--scoring-address: must not be empty");
+    assertThatThrownBy(() -> JobConfig.parse("--checkpoint-interval", "1min", "--transaction-timeout", "30s"))
+        .hasMessageStartingWith("--transaction-timeout: must exceed --checkpoint-interval");
+    assertThatThrownBy(() -> JobConfig.parse("--restart-strategy", "sometimes"))
+        .hasMessageStartingWith("--restart-strategy: cannot parse \"sometimes\": expected exponential-delay, fixed-delay or none");
+  }
 }

@@ -52,6 +52,24 @@ public final class KafkaSerdes {
     }
   }
 
+  /**
+   * Scored window -> its protobuf Alert as the scorer encoded it, key = symbol, record timestamp =
+   * window end. Serves both {@code alerts} and {@code scored-windows}.
+   */
+  public static final class ScoredWindowSerializer implements KafkaRecordSerializationSchema<ScoredWindow> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+
+    public ScoredWindowSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(ScoredWindow scored, KafkaSinkContext context, Long timestamp) {
+      return new ProducerRecord<>(topic, null, scored.windowEndMs(), utf8(scored.symbol()), scored.alert());
+    }
+  }
+
   /** Dead letter -> protobuf DeadLetter, no key (the symbol of an undecodable record is unknown). */
   public static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetterRecord> {
     private static final long serialVersionUID = 1L;

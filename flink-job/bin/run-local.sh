@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs the Flink job on a local MiniCluster (one JVM, web UI) with the given job options, e.g.
+#
+#   flink-job/bin/run-local.sh --bootstrap-servers 127.0.0.1:9092 --scoring-address 127.0.0.1:50051 \
+#       --checkpoint-dir var/flink-checkpoints --checkpoint-interval 2s --web-ui-port 8081
+#
+# `--local` is added. Compiles and writes target/classpath.txt (mvn dependency:build-classpath,
+# compile scope = compile + provided, so Flink and its web UI are included) only when pom.xml or a
+# source under src/main or ../protos changed, then starts plain `java` with `exec`: the script's
+# process id is the job's, so a caller stops it with `kill <pid>` (SIGTERM) and start-up does not pay
+# Maven's overhead each time. Extra JVM options: JAVA_OPTS="-Xmx1g ...".
+# Set RUN_LOCAL_BUILD=always to force the build, never to skip it.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLASSPATH_FILE="$HERE/target/classpath.txt"
+MAIN_CLASS="io.cryptoanomaly.flink.AnomalyJob"
+
+needs_build() {
+  case "${RUN_LOCAL_BUILD:-auto}" in
+    always) return 0 ;;
+    never) return 1 ;;
+  esac
+  [ -f "$CLASSPATH_FILE" ] || return 0
+  [ -f "$HERE/target/classes/io/cryptoanomaly/flink/AnomalyJob.class" ] || return 0
+  [ -n "$(find "$HERE/pom.xml" "$HERE/src/main" "$HERE/../protos" -newer "$CLASSPATH_FILE" -print -quit)" ]
+}
+
+if needs_build; then
+  echo "run-local: building flink-job (mvn compile dependency:build-classpath)" >&2
+  (cd "$HERE" && mvn -B -q compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE") >&2
+  touch "$CLASSPATH_FILE"
+fi
+
+# Java 17 module opens: Flink (java.util, java.lang) and Arrow's memory module (java.nio).
+JVM_OPENS=(
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+)
+
+# shellcheck disable=SC2086  # JAVA_OPTS is a list of options on purpose
+exec java "${JVM_OPENS[@]}" ${JAVA_OPTS:-} \
+  -cp "$HERE/target/classes:$(cat "$CLASSPATH_FILE")" \
+  "$MAIN_CLASS" --local "$@"

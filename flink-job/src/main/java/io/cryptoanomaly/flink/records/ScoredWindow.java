@@ -1,0 +1,22 @@
+package io.cryptoanomaly.flink.records;
+
+/**
+ * The scoring result of one closed window, as the job routes it: the few fields it decides on and
+ * logs, plus the scorer's {@code cryptoanomaly.v1.Alert} in wire form. The job never builds or
+ * edits an alert: it writes these bytes to {@code alerts} and {@code scored-windows} as they are
+ * (scoring is deterministic, so a replay writes the same bytes).
+ *
+ * @param windowStartMs inclusive, ms
+ * @param windowEndMs exclusive, ms
+ * @param anomaly the Alert's {@code is_anomaly}: true routes it to the alerts topic too
+ * @param severity 0-100
+ * @param alert the encoded {@code cryptoanomaly.v1.Alert}; treat as read-only
+ */
+public record ScoredWindow(
+    String symbol,
+    String interval,
+    long windowStartMs,
+    long windowEndMs,
+    boolean anomaly,
+    int severity,
+    byte[] alert) {}
