@@ -22,12 +22,15 @@ require_tools() {
   command -v mvn >/dev/null || die "Maven is required (Debian: apt-get install maven)"
 }
 
-# npm ci when node_modules is missing or older than the lockfile.
+# Installs Node dependencies at the lockfile's versions when node_modules is missing or older
+# than the lockfile. `npm install`, not `npm ci`: npm 11 leaves other platforms' optional
+# packages of @bufbuild/buf out of the lockfile and `npm ci` then refuses it as out of sync;
+# `npm install` installs exactly the locked versions and leaves the lockfile alone.
 ensure_node_deps() {
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-    step "installing Node dependencies (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' >&2 || true)
-    [ -d "$ROOT/node_modules/kafkajs" ] || die "npm ci failed"
+    step "installing Node dependencies (npm install at the locked versions)"
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error 2>&1 | grep -v -e 'Unknown user config' -e 'install-scripts' >&2 || true)
+    [ -d "$ROOT/node_modules/kafkajs" ] || die "installing Node dependencies failed"
   fi
 }
 
