@@ -4,8 +4,9 @@
 #   flink-job/bin/run-local.sh --bootstrap-servers 127.0.0.1:9092 --scoring-address 127.0.0.1:50051 \
 #       --checkpoint-dir var/flink-checkpoints --checkpoint-interval 2s --web-ui-port 8081
 #
-# `--local` is added. Compiles and writes target/classpath.txt (mvn dependency:build-classpath,
-# compile scope = compile + provided, so Flink and its web UI are included) only when pom.xml or a
+# `--local` is added. Compiles and writes target/run-local-classpath.txt (mvn dependency:build-classpath of the
+# compile scope = compile + provided, so Flink and its web UI are included, plus the runtime scope)
+# only when pom.xml or a
 # source under src/main or ../protos changed, then starts plain `java` with `exec`: the script's
 # process id is the job's, so a caller stops it with `kill <pid>` (SIGTERM) and start-up does not pay
 # Maven's overhead each time. Extra JVM options: JAVA_OPTS="-Xmx1g ...".
@@ -13,7 +14,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CLASSPATH_FILE="$HERE/target/classpath.txt"
+# Its own file: other tools (the benchmark) write target/classpath.txt with the compile scope only.
+CLASSPATH_FILE="$HERE/target/run-local-classpath.txt"
 MAIN_CLASS="io.cryptoanomaly.flink.AnomalyJob"
 
 needs_build() {
@@ -28,8 +30,16 @@ needs_build() {
 
 if needs_build; then
   echo "run-local: building flink-job (mvn compile dependency:build-classpath)" >&2
-  (cd "$HERE" && mvn -B -q compile dependency:build-classpath -Dmdep.outputFile="$CLASSPATH_FILE") >&2
-  touch "$CLASSPATH_FILE"
+  # Two scopes, merged: includeScope=compile gives compile + provided (Flink and its web UI) but
+  # leaves out runtime-scoped jars that the job needs (grpc-protobuf-lite, grpc-util, grpc-context:
+  # without them the first ScoreBundle call fails with NoClassDefFoundError ProtoLiteUtils);
+  # includeScope=runtime gives compile + runtime.
+  (cd "$HERE" && mvn -B -q compile dependency:build-classpath -Dclasspath.includeScope=compile -Dmdep.outputFile="$CLASSPATH_FILE.compile" \
+    && mvn -B -q dependency:build-classpath -Dclasspath.includeScope=runtime -Dmdep.outputFile="$CLASSPATH_FILE.runtime") >&2
+  tr ':' '\n' <"$CLASSPATH_FILE.compile" >"$CLASSPATH_FILE.tmp"
+  tr ':' '\n' <"$CLASSPATH_FILE.runtime" >>"$CLASSPATH_FILE.tmp"
+  awk 'NF && !seen[$0]++' "$CLASSPATH_FILE.tmp" | paste -sd: - >"$CLASSPATH_FILE"
+  rm -f "$CLASSPATH_FILE.compile" "$CLASSPATH_FILE.runtime" "$CLASSPATH_FILE.tmp"
 fi
 
 # Java 17 module opens: Flink (java.util, java.lang) and Arrow's memory module (java.nio).

@@ -20,6 +20,7 @@ import io.cryptoanomaly.flink.scoring.GrpcScorer;
 import io.cryptoanomaly.flink.scoring.ScorerFactory;
 import io.cryptoanomaly.flink.scoring.StubScorer;
 import java.time.Duration;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -32,10 +33,12 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -236,14 +239,27 @@ public final class AnomalyJob {
       System.exit(2);
       return;
     }
-    StreamExecutionEnvironment env = environment(config);
+    run(config, new Configuration());
+  }
+
+  /**
+   * Builds the whole job on Kafka and runs it until it ends (with {@code --bounded}: at the end of
+   * the input; otherwise when cancelled or failed for good). {@code flinkSettings} is added to the
+   * job's Flink configuration last, e.g. a metric reporter for the pipeline benchmark.
+   */
+  public static JobExecutionResult run(JobConfig config, Configuration flinkSettings) throws Exception {
+    StreamExecutionEnvironment env = environment(config, flinkSettings);
     Pipeline pipeline = build(env, config, kafkaSource(config), kafkaSinks(config));
     score(pipeline, config, scorerFactory(config), kafkaScoringSinks(config));
-    env.execute("crypto-anomaly");
+    return env.execute("crypto-anomaly");
   }
 
   /** Checkpointing and state backend via config keys (Flink 2.x has no setStateBackend). */
   static StreamExecutionEnvironment environment(JobConfig config) {
+    return environment(config, new Configuration());
+  }
+
+  static StreamExecutionEnvironment environment(JobConfig config, Configuration flinkSettings) {
     Configuration conf = new Configuration();
     conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
     conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointDir());
@@ -253,8 +269,13 @@ public final class AnomalyJob {
         CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     restartStrategy(conf, config);
+    // --restore-from: start from a retained checkpoint (or savepoint) instead of from scratch. The
+    // stream graph picks execution.state-recovery.path up from this configuration; every operator
+    // has a stable uid, so state maps back by uid. Kafka offsets come from the checkpoint then.
+    config.restoreFrom().ifPresent(path -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, path));
     // Every type on the wire has a Flink serializer; fail at start-up if one falls back to Kryo.
     conf.set(PipelineOptions.GENERIC_TYPES, false);
+    conf.addAll(flinkSettings);
     StreamExecutionEnvironment env;
     if (config.local()) {
       conf.set(RestOptions.PORT, config.webUiPort());
@@ -294,16 +315,22 @@ public final class AnomalyJob {
           case EARLIEST -> OffsetsInitializer.earliest();
           case LATEST -> OffsetsInitializer.latest();
         };
-    return KafkaSource.<TradeOrDeadLetter>builder()
-        .setBootstrapServers(config.bootstrapServers())
-        .setTopics(config.rawTradesTopic())
-        .setGroupId(config.groupId())
-        .setStartingOffsets(start)
-        .setDeserializer(new KafkaSerdes.TradeDeserializer())
-        // The producer may write transactionally; never read aborted or open transactions.
-        .setProperty("isolation.level", "read_committed")
-        .setProperty("commit.offsets.on.checkpoint", "true")
-        .build();
+    KafkaSourceBuilder<TradeOrDeadLetter> builder =
+        KafkaSource.<TradeOrDeadLetter>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setTopics(config.rawTradesTopic())
+            .setGroupId(config.groupId())
+            .setStartingOffsets(start)
+            .setDeserializer(new KafkaSerdes.TradeDeserializer())
+            // The producer may write transactionally; never read aborted or open transactions.
+            .setProperty("isolation.level", "read_committed")
+            .setProperty("commit.offsets.on.checkpoint", "true");
+    if (config.bounded()) {
+      // --bounded: stop at the end offsets of the job's start; the end of input fires every window
+      // (MAX_WATERMARK), flushes the scoring bundle and commits the results in the final checkpoint.
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
   }
 
   /**

@@ -33,6 +33,12 @@ import org.apache.flink.util.TimeUtils;
  *     the broker's {@code transaction.max.timeout.ms} and must outlast a checkpoint interval
  * @param restartStrategy what Flink does after a failure (e.g. the sidecar's budget spent)
  * @param restartAttempts fixed-delay: restarts before giving up
+ * @param restoreFrom a retained checkpoint or savepoint to start from ({@code --restore-from}, a
+ *     URI or a local path made absolute); empty = a fresh start (offsets per --starting-offsets)
+ * @param bounded read {@code raw-trades} only up to the offsets that are latest when the job starts,
+ *     then finish ({@code --bounded}, a flag): the end of input fires every window, the scoring
+ *     bundle is flushed, the final checkpoint commits the results and the job ends. For benchmarks
+ *     and replays of a finite input.
  */
 public record JobConfig(
     boolean local,
@@ -64,7 +70,9 @@ public record JobConfig(
     RestartStrategy restartStrategy,
     Duration restartDelay,
     Duration restartMaxDelay,
-    int restartAttempts) {
+    int restartAttempts,
+    Optional<String> restoreFrom,
+    boolean bounded) {
 
   /** Which {@link io.cryptoanomaly.flink.scoring.Scorer} the scoring operator uses. */
   public enum ScorerKind {
@@ -150,6 +158,7 @@ public record JobConfig(
         "--restart-max-delay",
         "must be at least --restart-delay (" + restartDelay + "), got " + restartMaxDelay);
     require(restartAttempts >= 1, "--restart-attempts", "must be at least 1, got " + restartAttempts);
+    restoreFrom.ifPresent(path -> require(!path.isBlank(), "--restore-from", "must not be empty"));
   }
 
   /** Every default in one place. */
@@ -184,25 +193,34 @@ public record JobConfig(
         RestartStrategy.EXPONENTIAL_DELAY,
         Duration.ofSeconds(1),
         Duration.ofMinutes(1),
-        10);
+        10,
+        Optional.empty(),
+        false);
   }
 
   /**
-   * Parses {@code --name value} pairs (and the {@code --local} flag) over {@link #defaults()}.
+   * Parses {@code --name value} pairs (and the {@code --local} and {@code --bounded} flags) over
+   * {@link #defaults()}.
    *
    * @throws IllegalArgumentException naming the option for an unknown option, a missing or bad value
    */
   public static JobConfig parse(String... args) {
     Map<String, String> values = new LinkedHashMap<>();
     boolean local = false;
+    boolean bounded = false;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       if (name.equals("--local")) {
         local = true;
         continue;
       }
+      if (name.equals("--bounded")) {
+        bounded = true;
+        continue;
+      }
       if (!OPTIONS.contains(name)) {
-        throw new IllegalArgumentException(name + ": unknown option; known: --local, " + String.join(", ", OPTIONS));
+        throw new IllegalArgumentException(
+            name + ": unknown option; known: --local, --bounded, " + String.join(", ", OPTIONS));
       }
       if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
         throw new IllegalArgumentException(name + ": missing value");
@@ -246,7 +264,11 @@ public record JobConfig(
             d.restartStrategy()),
         get(values, "--restart-delay", JobConfig::duration, d.restartDelay()),
         get(values, "--restart-max-delay", JobConfig::duration, d.restartMaxDelay()),
-        get(values, "--restart-attempts", Integer::parseInt, d.restartAttempts()));
+        get(values, "--restart-attempts", Integer::parseInt, d.restartAttempts()),
+        values.containsKey("--restore-from")
+            ? Optional.of(get(values, "--restore-from", JobConfig::checkpointUri, ""))
+            : d.restoreFrom(),
+        bounded);
   }
 
   private static final java.util.List<String> OPTIONS =
@@ -279,7 +301,8 @@ public record JobConfig(
           "--restart-strategy",
           "--restart-delay",
           "--restart-max-delay",
-          "--restart-attempts");
+          "--restart-attempts",
+          "--restore-from");
 
   private static <T> T get(Map<String, String> values, String name, Function<String, T> parse, T fallback) {
     String text = values.get(name);

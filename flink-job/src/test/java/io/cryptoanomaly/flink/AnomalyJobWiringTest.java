@@ -50,6 +50,27 @@ class AnomalyJobWiringTest {
   }
 
   @Test
+  void restoresTheStreamGraphFromTheCheckpointNamedByRestoreFrom() {
+    JobConfig config = JobConfig.parse("--restore-from", "file:///tmp/cp/job/chk-4");
+    StreamExecutionEnvironment env = AnomalyJob.environment(config);
+    AnomalyJob.Pipeline pipeline = AnomalyJob.build(env, config, AnomalyJob.kafkaSource(config), AnomalyJob.kafkaSinks(config));
+    AnomalyJob.score(pipeline, config, AnomalyJob.scorerFactory(config), AnomalyJob.kafkaScoringSinks(config));
+
+    var restore = env.getStreamGraph().getSavepointRestoreSettings();
+    assertThat(restore.restoreSavepoint()).isTrue();
+    assertThat(restore.getRestorePath()).isEqualTo("file:///tmp/cp/job/chk-4");
+    // No restore path: a fresh start.
+    JobConfig fresh = JobConfig.defaults();
+    StreamExecutionEnvironment freshEnv = AnomalyJob.environment(fresh);
+    AnomalyJob.score(
+        AnomalyJob.build(freshEnv, fresh, AnomalyJob.kafkaSource(fresh), AnomalyJob.kafkaSinks(fresh)),
+        fresh,
+        AnomalyJob.scorerFactory(fresh),
+        AnomalyJob.kafkaScoringSinks(fresh));
+    assertThat(freshEnv.getStreamGraph().getSavepointRestoreSettings().restoreSavepoint()).isFalse();
+  }
+
+  @Test
   void configuresTheRestartStrategyFromTheJobConfig() {
     StreamExecutionEnvironment exponential = AnomalyJob.environment(JobConfig.parse("--restart-delay", "2s", "--restart-max-delay", "30s"));
     assertThat(exponential.getConfiguration().get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("exponential-delay");

@@ -57,6 +57,20 @@ class JobConfigTest {
   }
 
   @Test
+  void startsFreshUnlessRestoreFromNamesACheckpoint() {
+    assertThat(JobConfig.parse().restoreFrom()).isEmpty();
+    assertThat(JobConfig.parse("--restore-from", "s3://bucket/cp/abc/chk-7").restoreFrom()).contains("s3://bucket/cp/abc/chk-7");
+    assertThat(JobConfig.parse("--restore-from", "var/cp/abc/chk-3").restoreFrom().orElseThrow())
+        .startsWith("file:/")
+        .endsWith("/var/cp/abc/chk-3");
+  }
+
+  @Test
+  void rejectsABlankRestorePathNamingTheOption() {
+    assertThatThrownBy(() -> JobConfig.parse("--restore-from", " ")).hasMessageStartingWith("--restore-from");
+  }
+
+  @Test
   void turnsARelativeCheckpointPathIntoAnAbsoluteFileUri() {
     assertThat(JobConfig.parse("--checkpoint-dir", "tmp/cp").checkpointDir()).startsWith("file:/").endsWith("/tmp/cp");
   }

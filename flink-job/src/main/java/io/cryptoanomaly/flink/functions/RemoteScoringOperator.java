@@ -2,6 +2,7 @@ package io.cryptoanomaly.flink.functions;
 
 import io.cryptoanomaly.flink.records.ArrowTradesEncoder;
 import io.cryptoanomaly.flink.records.ClosedWindow;
+import io.cryptoanomaly.flink.metrics.LogHistogram;
 import io.cryptoanomaly.flink.records.ScoredWindow;
 import io.cryptoanomaly.flink.scoring.BundleCodec;
 import io.cryptoanomaly.flink.scoring.Scorer;
@@ -79,8 +80,12 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
     }
   }
 
-  /** A window waiting in the bundle, with its key and stream timestamp. */
-  private record Pending(String key, ClosedWindow window, boolean hasTimestamp, long timestamp) {}
+  /**
+   * A window waiting in the bundle, with its key, stream timestamp and arrival ({@link
+   * System#nanoTime}): the window operator emits a window when the watermark passes its end, so
+   * the arrival here is its close, one network hop later.
+   */
+  private record Pending(String key, ClosedWindow window, boolean hasTimestamp, long timestamp, long arrivedNanos) {}
 
   private final ScorerFactory scorerFactory;
   private final BundleSettings settings;
@@ -101,6 +106,19 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
   private transient Counter bundlesScored;
   private transient Histogram bundleSize;
   private transient Histogram scoreMillis;
+  // Per-stage cumulative histograms (microseconds; LogHistogram: one array increment per update).
+  /** Per window: arrival (window close) to its result handed to the (chained) result sinks. */
+  private transient LogHistogram closeToEmitMicros;
+  /** Per window: arrival to the start of its bundle's flush (bundling delay). */
+  private transient LogHistogram bundleWaitMicros;
+  /** Per bundle: reading states and building the request (Arrow encoding, protobuf). */
+  private transient LogHistogram encodeMicros;
+  /** Per bundle: the scorer call (gRPC round trip including the sidecar's work, or the stub). */
+  private transient LogHistogram rpcMicros;
+  /** Per bundle: checking the response, writing states, emitting results into the sinks. */
+  private transient LogHistogram emitMicros;
+  private transient Counter tradesScored;
+  private transient Counter requestBytes;
 
   public RemoteScoringOperator(ScorerFactory scorerFactory, BundleSettings settings) {
     this.scorerFactory = scorerFactory;
@@ -122,6 +140,13 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
     bundleSize = getMetricGroup().histogram("bundleSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     scoreMillis = getMetricGroup().histogram("scoreMillis", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     getMetricGroup().gauge("pendingWindows", () -> bundle.size());
+    closeToEmitMicros = getMetricGroup().histogram("closeToEmitMicros", new LogHistogram());
+    bundleWaitMicros = getMetricGroup().histogram("bundleWaitMicros", new LogHistogram());
+    encodeMicros = getMetricGroup().histogram("encodeMicros", new LogHistogram());
+    rpcMicros = getMetricGroup().histogram("rpcMicros", new LogHistogram());
+    emitMicros = getMetricGroup().histogram("emitMicros", new LogHistogram());
+    tradesScored = getMetricGroup().counter("tradesScored");
+    requestBytes = getMetricGroup().counter("requestBytes");
     arrow = new ArrowTradesEncoder();
     scorer = scorerFactory.create();
   }
@@ -138,7 +163,7 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
       setCurrentKey(key);
     }
     lastStartInBundle.put(key, window.windowStartMs());
-    bundle.add(new Pending(key, window, element.hasTimestamp(), element.getTimestamp()));
+    bundle.add(new Pending(key, window, element.hasTimestamp(), element.getTimestamp(), System.nanoTime()));
     if (bundle.size() == 1) {
       long seq = bundleSeq;
       long due = getProcessingTimeService().getCurrentProcessingTime() + settings.maxBundleAge().toMillis();
@@ -203,10 +228,14 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
     lastStartInBundle.clear();
     String bundleId = bundleIdPrefix + bundleSeq++;
 
+    long flushStarted = System.nanoTime();
     Map<String, byte[]> before = new LinkedHashMap<>();
     List<ClosedWindow> windows = new ArrayList<>(pending.size());
+    long trades = 0;
     for (Pending p : pending) {
       windows.add(p.window());
+      trades += p.window().trades().size();
+      bundleWaitMicros.update((flushStarted - p.arrivedNanos()) / 1_000);
       if (!before.containsKey(p.key())) {
         setCurrentKey(p.key());
         byte[] state = detectorState.value();
@@ -216,6 +245,7 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
     ScoreBundleRequest request = BundleCodec.request(bundleId, before, windows, arrow);
 
     long started = System.nanoTime();
+    encodeMicros.update((started - flushStarted) / 1_000);
     ScoreBundleResponse response;
     try {
       response = scorer.score(request);
@@ -223,7 +253,9 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
       throw new ScoringException(
           e.retriable(), "scoring a bundle of " + pending.size() + " windows failed; failing the job: " + e.getMessage(), e);
     }
-    scoreMillis.update((System.nanoTime() - started) / 1_000_000);
+    long scored = System.nanoTime();
+    scoreMillis.update((scored - started) / 1_000_000);
+    rpcMicros.update((scored - started) / 1_000);
     List<ScoredWindow> results = BundleCodec.results(request, response);
     Map<String, byte[]> after = BundleCodec.states(request, response);
 
@@ -235,13 +267,18 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
       Pending p = pending.get(i);
       ScoredWindow result = results.get(i);
       output.collect(p.hasTimestamp() ? new StreamRecord<>(result, p.timestamp()) : new StreamRecord<>(result));
+      closeToEmitMicros.update((System.nanoTime() - p.arrivedNanos()) / 1_000);
       if (result.anomaly()) {
         anomalies.inc();
       }
     }
+    emitMicros.update((System.nanoTime() - scored) / 1_000);
     windowsScored.inc(results.size());
     bundlesScored.inc();
     bundleSize.update(results.size());
+    tradesScored.inc(trades);
+    // Memoised by protobuf: the gRPC marshaller asks for the same size when it writes the request.
+    requestBytes.inc(request.getSerializedSize());
   }
 
   private void cancelAgeTimer() {
