@@ -22,6 +22,14 @@ const detectorBase = {
   gate: z.number().positive(),
 };
 
+/** Measured by `crypto-backtest --loop 20` (report `calibration`) on the bundled real tape (docs/decisions/061). */
+export const DEFAULT_SEVERITY_POINTS: readonly { ratio: number; p: number }[] = Object.freeze([
+  { ratio: 0.275, p: 0.5 },
+  { ratio: 0.504, p: 0.1 },
+  { ratio: 1.131, p: 0.01 },
+  { ratio: 2.147, p: 0.001 },
+]);
+
 const scoringSchema = z
   .object({
     /** momentum = sum of the last N window log returns, this window's included. */
@@ -29,10 +37,10 @@ const scoringSchema = z
     detectors: z
       .object({
         zscore: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120) })
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(5), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120) })
           .prefault({}),
         mad: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(6), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32) })
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(8), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32) })
           .prefault({}),
         volatility: z
           .object({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), lambda: z.number().min(0.5).max(0.9999).default(0.94) })
@@ -41,10 +49,53 @@ const scoringSchema = z
       .prefault({}),
     consensus: z
       .object({
-        /** is_anomaly when at least this many warm detectors vote. */
+        /** A window is a candidate when at least this many warm detectors vote. */
         minVotes: z.number().int().min(1).max(3).default(2),
         /** At most this many reasons per result, strongest first. */
         maxReasons: z.number().int().min(1).max(9).default(3),
+        /**
+         * One alert per incident: consecutive candidate windows of a key merge into one incident,
+         * which closes after this many quiet windows in a row (0 = at the first quiet window).
+         * Only the window that opens an incident has is_anomaly (goes to the alerts topic).
+         */
+        coolDownWindows: z.number().int().min(0).max(10_000).default(3),
+        /**
+         * A candidate whose only evidence is realized volatility (a volatility regime shift) must
+         * persist this many windows before it opens an incident: a regime is not one busy window.
+         */
+        persistWindows: z.number().int().min(1).max(100).default(2),
+      })
+      .prefault({}),
+    /**
+     * Severity 0-100 from the consensus statistic s (the minVotes-th largest score/threshold
+     * ratio among warm detectors), calibrated on its quantiles over clean real windows
+     * (`crypto-backtest`, report field `calibration`): `points` are (ratio, exceedance probability) pairs from that
+     * run; p(s) is log-linear between them (extrapolated with the last slope), and
+     * severity = round(100 x min(1, log10(1/p) / decades)): 20 = one window in 10, 40 = one in 100,
+     * 100 = one in 10^decades or rarer.
+     */
+    severity: z
+      .object({
+        decades: z.number().min(1).max(12).default(5),
+        points: z
+          .array(z.object({ ratio: z.number().min(0), p: z.number().gt(0).max(1) }))
+          .min(2)
+          .default(() => DEFAULT_SEVERITY_POINTS.map((p) => ({ ...p }))),
+      })
+      .prefault({}),
+    typology: z
+      .object({
+        /** |taker imbalance| at or above which a volume-driven alert is ONE_SIDED_FLOW. */
+        oneSidedImbalance: z.number().min(0).max(1).default(0.9),
+        /**
+         * An upward price alert with at least this many taker buys in one millisecond is a
+         * PUMP_PATTERN (the bundled BTC/ETH tape's largest natural burst is 82).
+         */
+        pumpMinBurst: z.number().int().min(2).default(100),
+        /** MARKET_WIDE_MOVE needs at least this many symbols of one bundle moving together... */
+        marketWideMinSymbols: z.number().int().min(2).max(10_000).default(2),
+        /** ...and at least this share of the symbols present in the bundle for that window. */
+        marketWideShare: z.number().gt(0).max(1).default(0.5),
       })
       .prefault({}),
     /** Stamped on every result; "none" until offline models are loaded. */
@@ -52,6 +103,12 @@ const scoringSchema = z
   })
   .prefault({})
   .superRefine((s, ctx) => {
+    const pts = s.severity.points;
+    for (let i = 1; i < pts.length; i++) {
+      if (!(pts[i]!.ratio > pts[i - 1]!.ratio) || !(pts[i]!.p < pts[i - 1]!.p)) {
+        ctx.addIssue({ code: 'custom', path: ['severity', 'points', i], message: 'points must have increasing ratio and decreasing p' });
+      }
+    }
     for (const name of ['zscore', 'mad', 'volatility'] as const) {
       const d = s.detectors[name];
       if (d.gate < d.threshold) ctx.addIssue({ code: 'custom', path: ['detectors', name, 'gate'], message: `gate (${d.gate}) must be >= threshold (${d.threshold})` });

@@ -7,18 +7,25 @@
  * - confidence: NONE (no vote), LOW (votes, but fewer than minVotes), MEDIUM (anomaly),
  *   HIGH (anomaly and every warm detector voted).
  * - severity 0-100: let s be the minVotes-th largest score/threshold ratio among warm detectors
- *   (the ratio the decision needed); severity = round(100 s^2 / (1 + s^2)). So severity >= 50
- *   exactly when is_anomaly, 80 at twice the thresholds, 90 at three times: monotone, bounded
- *   and comparable across symbols because each detector is scaled by its own threshold.
+ *   (the ratio the decision needed). Its exceedance probability p(s) on clean real windows comes
+ *   from the calibration points in config (log-linear between points, last slope beyond them);
+ *   severity = round(100 x min(1, log10(1/p) / decades)). So 40 means "one window in a
+ *   hundred is at least this unusual", 100 "one in 10^decades or rarer", the same for every
+ *   symbol because each detector is scaled by its own threshold (docs/decisions/061).
+ * - incidents (stepIncident): a candidate (votes >= minVotes) opens an incident unless one is
+ *   open; only the opening window has is_anomaly. The incident closes after coolDownWindows
+ *   quiet windows. Volatility-only candidates must persist persistWindows windows first.
  */
 import type { AnomalyType, Confidence, Reason } from '@crypto-anomaly/contract';
+import type { IncidentState } from './state.js';
 
 export interface Decision {
   readonly votes: number;
   readonly voters: number;
   readonly isAnomaly: boolean;
   readonly confidence: Confidence;
-  readonly severity: number;
+  /** The consensus statistic s: the minVotes-th largest score/threshold ratio (0 if too few warm). */
+  readonly statistic: number;
 }
 
 /** `ratios` is scratch space of scores.length (avoids an allocation per window). */
@@ -36,8 +43,101 @@ export function decide(scores: Float64Array, warm: Uint8Array, thresholds: Float
   const s = minVotes <= k ? sorted[minVotes - 1]! : 0;
   const isAnomaly = votes >= minVotes;
   const confidence: Confidence = votes === 0 ? 'NONE' : !isAnomaly ? 'LOW' : votes === voters ? 'HIGH' : 'MEDIUM';
-  const severity = Number.isFinite(s) ? Math.round((100 * s * s) / (1 + s * s)) : 100;
-  return { votes, voters, isAnomaly, confidence, severity };
+  return { votes, voters, isAnomaly, confidence, statistic: s };
+}
+
+export interface SeverityCalibration {
+  readonly decades: number;
+  readonly points: readonly { readonly ratio: number; readonly p: number }[];
+}
+
+/** Severity 0-100 of the consensus statistic s (see the file comment). */
+export function severityOf(s: number, cal: SeverityCalibration): number {
+  if (!(s > 0)) return 0;
+  if (!Number.isFinite(s)) return 100;
+  const pts = cal.points;
+  let logP: number;
+  if (s <= pts[0]!.ratio) {
+    // Below the first point: p goes from 1 at s = 0 to the first point's p.
+    logP = (Math.log10(pts[0]!.p) * s) / pts[0]!.ratio;
+  } else {
+    let i = 1;
+    while (i < pts.length - 1 && s > pts[i]!.ratio) i++;
+    const a = pts[i - 1]!;
+    const b = pts[i]!;
+    logP = Math.log10(a.p) + ((s - a.ratio) / (b.ratio - a.ratio)) * (Math.log10(b.p) - Math.log10(a.p));
+  }
+  return Math.max(0, Math.min(100, Math.round((100 * -logP) / cal.decades)));
+}
+
+export const ANOMALY_TYPE_CODES: Readonly<Record<AnomalyType, number>> = Object.freeze({
+  UNSPECIFIED: 0,
+  PRICE_SPIKE: 1,
+  FLASH_CRASH: 2,
+  VOLUME_BURST: 3,
+  VOLATILITY_REGIME_SHIFT: 4,
+  ONE_SIDED_FLOW: 5,
+  PUMP_PATTERN: 6,
+  SPREAD_BLOWOUT: 7,
+  MARKET_WIDE_MOVE: 8,
+  OTHER: 15,
+});
+
+/** Types that are one incident when they follow each other (a spike and its reversal, ...). */
+function familyOf(code: number): number {
+  switch (code) {
+    case 1: // PRICE_SPIKE
+    case 2: // FLASH_CRASH
+    case 6: // PUMP_PATTERN
+    case 8: // MARKET_WIDE_MOVE
+      return 1;
+    case 3: // VOLUME_BURST
+    case 5: // ONE_SIDED_FLOW
+      return 2;
+    case 4: // VOLATILITY_REGIME_SHIFT
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+export interface IncidentConfig {
+  readonly coolDownWindows: number;
+  readonly persistWindows: number;
+}
+
+export type IncidentStep = 'quiet' | 'pending' | 'open' | 'continue';
+
+/**
+ * Advances one key's incident by one window (mutates `inc`, which lives in the key's state blob).
+ * 'open' is the one window of an incident that alerts.
+ */
+export function stepIncident(inc: IncidentState, candidate: boolean, needsPersistence: boolean, type: AnomalyType, windowStartMs: number, cfg: IncidentConfig): IncidentStep {
+  if (!candidate) {
+    inc.pending = 0;
+    if (inc.open) {
+      inc.quiet++;
+      if (inc.quiet >= cfg.coolDownWindows) inc.open = false;
+    }
+    return 'quiet';
+  }
+  if (inc.open && familyOf(ANOMALY_TYPE_CODES[type]) === familyOf(inc.type)) {
+    inc.quiet = 0;
+    inc.windows++;
+    return 'continue';
+  }
+  // A candidate of another family (a price move during a volume incident, ...) is a new incident.
+  if (needsPersistence && inc.pending + 1 < cfg.persistWindows) {
+    inc.pending++;
+    return 'pending';
+  }
+  inc.open = true;
+  inc.type = ANOMALY_TYPE_CODES[type];
+  inc.quiet = 0;
+  inc.windows = inc.pending + 1;
+  inc.pending = 0;
+  inc.startMs = windowStartMs;
+  return 'open';
 }
 
 const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
@@ -68,6 +168,8 @@ export function reasonText(feature: string, actual: number, typical: number, z: 
       return `${actual.toFixed(0)} trades vs typical ${typical.toFixed(0)} ${zs}`;
     case 'trade_rate':
       return `${actual.toFixed(1)} trades/s vs typical ${typical.toFixed(1)}/s ${zs}`;
+    case 'max_buy_burst':
+      return `${actual.toFixed(0)} taker buys in one millisecond vs typical ${typical.toFixed(0)} ${zs}`;
     case 'max_trade_share':
       return `largest trade ${(actual * 100).toFixed(1)}% of volume vs typical ${(typical * 100).toFixed(1)}% ${zs}`;
     default:
@@ -80,14 +182,19 @@ export function reasonText(feature: string, actual: number, typical: number, z: 
  * when volatility moved more in sigmas (a spike spread over many trades raises both), so the
  * checks go in order: return, volatility, volume, one-sided flow, momentum.
  */
-export function anomalyType(reasons: readonly Reason[]): AnomalyType {
+export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 0.9, buyBurst = NaN, pumpMinBurst = Infinity): AnomalyType {
   const z = (feature: string): number | undefined => reasons.find((r) => r.feature === feature)?.z;
   const ret = z('log_return');
+  const burst = z('max_buy_burst');
+  const up = (ret ?? z('momentum') ?? 0) > 0;
+  // A pump: prices up together with a rush of same-millisecond taker buys (flagged as unusual,
+  // or larger than pumpMinBurst trades in one millisecond).
+  if (up && ((burst !== undefined && burst > 0) || buyBurst >= pumpMinBurst)) return 'PUMP_PATTERN';
   if (ret !== undefined) return ret >= 0 ? 'PRICE_SPIKE' : 'FLASH_CRASH';
   if (z('realized_vol') !== undefined) return 'VOLATILITY_REGIME_SHIFT';
-  for (const f of ['volume', 'trade_count', 'trade_rate', 'max_trade_share']) {
+  for (const f of ['volume', 'trade_count', 'trade_rate', 'max_trade_share', 'max_buy_burst']) {
     const v = z(f);
-    if (v !== undefined && v > 0) return 'VOLUME_BURST';
+    if (v !== undefined && v > 0) return Math.abs(imbalance) >= oneSidedImbalance ? 'ONE_SIDED_FLOW' : 'VOLUME_BURST';
   }
   if (z('volume_imbalance') !== undefined) return 'ONE_SIDED_FLOW';
   const mom = z('momentum');

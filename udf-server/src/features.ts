@@ -16,10 +16,14 @@
  *   trade_count       trades in the window
  *   trade_rate        trades per second of window length (window_end - window_start)
  *   max_trade_share   largest trade quantity / volume, in (0, 1]
+ *   max_buy_burst     largest number of taker-buy trades stamped with the SAME millisecond (one
+ *                     aggressive order sweeping the book, or a burst of orders); >= 0. A pump's
+ *                     rush of same-millisecond buys shows here and nowhere else (scored as log1p)
  *   vwap              sum(price x quantity) / volume, quote per base (alert feature, not scored)
  *   close             last trade's price (alert field, not scored)
  *   return_pct        (close / previous close - 1) x 100; 0 for a key's first window
  */
+import { DEFAULT_FEATURES, type FeatureSpec } from '@crypto-anomaly/detectors';
 import type { TradeColumns } from './arrow.js';
 import { ValidationError } from './errors.js';
 
@@ -33,13 +37,16 @@ export const F = Object.freeze({
   tradeCount: 6,
   tradeRate: 7,
   maxTradeShare: 8,
-  vwap: 9,
-  close: 10,
-  returnPct: 11,
+  maxBuyBurst: 9,
+  vwap: 10,
+  close: 11,
+  returnPct: 12,
 });
-export const RAW_SIZE = 12;
-/** Names of the scored features, in F order (== DEFAULT_FEATURES order). */
-export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_trade_share'] as const);
+export const RAW_SIZE = 13;
+/** Names of the scored features, in F order (DEFAULT_FEATURES order, then the sidecar's own). */
+export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_trade_share', 'max_buy_burst'] as const);
+/** The detectors' feature schema: packages/detectors' DEFAULT_FEATURES plus max_buy_burst (log1p). */
+export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze([...DEFAULT_FEATURES, { name: 'max_buy_burst', transform: 'log1p' }]);
 
 /**
  * Fills `out` for a window with at least one trade. `prevReturns` are the key's previous window
@@ -66,6 +73,9 @@ export function computeFeatures(
   let buy = 0;
   let maxQ = 0;
   let sumSq = 0;
+  let burst = 0;
+  let maxBurst = 0;
+  const time = c.tradeTimeMs;
   let prevP = price[0]!;
   let prevLog = Math.log(prevP);
   for (let i = 0; i < n; i++) {
@@ -77,7 +87,12 @@ export function computeFeatures(
     volume += q;
     quote += p * q;
     const bit = bitOffset + i;
-    if (((bits[bit >> 3]! >> (bit & 7)) & 1) === 1) buy += q;
+    if (((bits[bit >> 3]! >> (bit & 7)) & 1) === 1) {
+      buy += q;
+      // Trades are sorted by time, so a same-millisecond run is contiguous.
+      burst = burst > 0 && time[i] === time[i - 1] ? burst + 1 : 1;
+      if (burst > maxBurst) maxBurst = burst;
+    } else burst = 0;
     if (q > maxQ) maxQ = q;
     // Runs of equal prices are common (one taker order filling several makers): no log needed.
     if (p !== prevP) {
@@ -106,6 +121,7 @@ export function computeFeatures(
   out[F.tradeCount] = n;
   out[F.tradeRate] = n / (windowMs / 1000);
   out[F.maxTradeShare] = volume > 0 ? maxQ / volume : NaN;
+  out[F.maxBuyBurst] = maxBurst;
   out[F.vwap] = vwap;
   out[F.close] = close;
   out[F.returnPct] = hasPrev ? (close / prevClose - 1) * 100 : 0;

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const file = (values['config'] as string | undefined) ?? (process.env['UDF_CONFIG'] || undefined);
   const config = loadUdfConfig({ file, env: process.env, overrides });
   const logger = createLogger('udf-server', config.logLevel);
-  const server = await startUdfServer(config, { logger });
+  const server = await startUdfServer(config, { logger, ...(file !== undefined ? { reload: { file, env: process.env, overrides } } : {}) });
   process.stdout.write(`${JSON.stringify({ event: 'listening', host: config.server.host, port: server.port, metricsPort: server.metricsPort ?? null, configVersion: server.scorer.configVersion })}\n`);
 
   let signalled = false;

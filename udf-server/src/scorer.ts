@@ -15,7 +15,6 @@
  */
 import type { Alert, Reason } from '@crypto-anomaly/contract';
 import {
-  DEFAULT_FEATURES,
   DetectorStateError,
   Ensemble,
   FeatureSchema,
@@ -27,15 +26,16 @@ import {
 } from '@crypto-anomaly/detectors';
 import { decodeTrades, type TradeColumns } from './arrow.js';
 import { configVersion as hashConfig, type ScoringConfig, type UdfConfig } from './config.js';
-import { anomalyType, decide, reasonText } from './consensus.js';
+import { anomalyType, decide, reasonText, severityOf, stepIncident } from './consensus.js';
 import { ValidationError } from './errors.js';
-import { computeFeatures, F, RAW_SIZE } from './features.js';
+import { computeFeatures, F, RAW_SIZE, UDF_FEATURES } from './features.js';
 import { decodeState, encodeState, type KeyStateData } from './state.js';
 import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore } from './wire.js';
 
 /** "<symbol>/<interval>": Binance symbols, intervals like 10s, 1m, 1h. */
 const KEY_RE = /^([A-Z0-9]{2,30})\/([1-9][0-9]{0,5}[smhd])$/;
 const DETECTORS = ['zscore', 'mad', 'volatility'] as const;
+const PRICE_TYPES: ReadonlySet<string> = new Set(['PRICE_SPIKE', 'FLASH_CRASH', 'PUMP_PATTERN']);
 const Z = 0;
 const MAD = 1;
 const VOL = 2;
@@ -67,7 +67,7 @@ interface Candidate {
 export class Scorer {
   readonly configVersion: string;
   readonly modelVersion: string;
-  readonly schema = new FeatureSchema(DEFAULT_FEATURES);
+  readonly schema = new FeatureSchema(UDF_FEATURES);
   private readonly ensemble: Ensemble;
   private readonly zscore: ZScoreDetector;
   private readonly mad: MadDetector;
@@ -115,11 +115,43 @@ export class Scorer {
       results[i] = cols.length === 0 ? this.emptyResult(w, st) : this.scoreWindow(w, cols, st, resets, `windows[${i}] (key ${w.key})`);
       windowMs[i] = performance.now() - t0;
     }
+    this.markMarketWide(results);
     const states: KeyState[] = req.states.map((s, i) => ({ key: s.key, state: data[i]!.touched ? encodeState(data[i]!) : s.state }));
     return {
       response: { results, states, configVersion: this.configVersion, modelVersion: this.modelVersion },
       diagnostics: { stateResets: resets, windowMs },
     };
+  }
+
+  /**
+   * Cross-symbol context (typology): the windows of this bundle with the same interval and window
+   * start are one moment of the market. When at least marketWideMinSymbols symbols, and at least
+   * marketWideShare of the symbols present for that moment, are price candidates moving the same
+   * way, each of those results is a MARKET_WIDE_MOVE instead of a one-symbol spike or crash.
+   * Limitation: only symbols in the same bundle are seen (docs/decisions/062).
+   */
+  private markMarketWide(results: Alert[]): void {
+    const t = this.config.typology;
+    const groups = new Map<string, Alert[]>();
+    for (const r of results) {
+      if (r.tradeCount === 0) continue;
+      const k = `${r.interval}/${r.windowStartMs}`;
+      let g = groups.get(k);
+      if (g === undefined) groups.set(k, (g = []));
+      g.push(r);
+    }
+    for (const g of groups.values()) {
+      if (g.length < t.marketWideMinSymbols) continue;
+      for (const sign of [1, -1]) {
+        const moving = g.filter((r) => r.votes >= this.config.consensus.minVotes && PRICE_TYPES.has(r.type) && Math.sign(r.returnPct) === sign);
+        if (moving.length >= t.marketWideMinSymbols && moving.length >= t.marketWideShare * g.length) {
+          for (const r of moving) {
+            r.type = 'MARKET_WIDE_MOVE';
+            r.reasons.push({ feature: 'market', actual: moving.length, typical: g.length, z: 0, detector: 'consensus', text: `${moving.length} of ${g.length} symbols moved ${sign > 0 ? 'up' : 'down'} together in this window (${moving.map((m) => m.symbol).join(', ')})` });
+          }
+        }
+      }
+    }
   }
 
   private validateStates(req: ScoreBundleRequest): { keyIndex: Map<string, number>; data: (KeyStateData & { touched: boolean })[]; resets: { key: string; reason: string }[] } {
@@ -219,8 +251,16 @@ export class Scorer {
       // Explain against the baseline the window was judged by, i.e. before it was learned.
       this.loadEnsemble(before, w.key, undefined, where);
       reasons = this.explain(x, raw);
-      if (decision.isAnomaly) type = anomalyType(reasons);
+      if (decision.isAnomaly) type = anomalyType(reasons, raw[F.volumeImbalance]!, cfg.typology.oneSidedImbalance, raw[F.maxBuyBurst]!, cfg.typology.pumpMinBurst);
       reasons = reasons.slice(0, cfg.consensus.maxReasons);
+    }
+    const inc = st.incident;
+    const openedAt = inc.startMs;
+    const step = stepIncident(inc, decision.isAnomaly, type === 'VOLATILITY_REGIME_SHIFT', type, w.windowStartMs, cfg.consensus);
+    if (step === 'continue') {
+      reasons.push({ feature: 'incident', actual: inc.windows, typical: 0, z: 0, detector: 'consensus', text: `continues the incident opened at ${new Date(openedAt).toISOString()} (window ${inc.windows}; no new alert)` });
+    } else if (step === 'pending') {
+      reasons.push({ feature: 'incident', actual: inc.pending, typical: cfg.consensus.persistWindows, z: 0, detector: 'consensus', text: `volatility shift for ${inc.pending} of ${cfg.consensus.persistWindows} windows needed before it alerts` });
     }
 
     st.prevClose = raw[F.close]!;
@@ -246,9 +286,10 @@ export class Scorer {
       returnPct: raw[F.returnPct]!,
       votes: decision.votes,
       voters: decision.voters,
-      isAnomaly: decision.isAnomaly,
+      // One alert per incident: only its opening window reaches the alerts topic.
+      isAnomaly: step === 'open',
       confidence: decision.confidence,
-      severity: decision.severity,
+      severity: severityOf(decision.statistic, cfg.severity),
       type,
       reasons,
       detectorScores: DETECTORS.map((name, i) => ({ detector: name, score: this.scores[i]!, vote: this.warm[i] === 1 && this.scores[i]! >= this.thresholds[i]!, warm: this.warm[i] === 1 })),

@@ -1,7 +1,9 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { createLogger, startMetricsServer, type Logger, type MetricsServer } from '@crypto-anomaly/common';
-import type { UdfConfig } from './config.js';
+import { describeError } from '@crypto-anomaly/common';
+import { configVersion, loadUdfConfig, type UdfConfig } from './config.js';
 import { UdfMetrics } from './metrics.js';
 import { Scorer } from './scorer.js';
 import { SCORING_SERVICE_NAME, ScoringService, scoringServiceDefinition } from './service.js';
@@ -11,6 +13,7 @@ export interface RunningUdfServer {
   readonly port: number;
   /** The metrics port, or undefined when metrics are disabled (port -1). */
   readonly metricsPort: number | undefined;
+  /** The scorer in force (replaced when the config file changes). */
   readonly scorer: Scorer;
   readonly metrics: UdfMetrics;
   /**
@@ -24,6 +27,14 @@ export interface RunningUdfServer {
 export interface StartOptions {
   readonly logger?: Logger;
   readonly metrics?: UdfMetrics;
+  /**
+   * Hot reload: the config file to watch, with the same env and flag overrides as at start-up
+   * (they keep winning). When the file changes, the `scoring` section is re-validated and, if
+   * valid and different, a new Scorer replaces the old one between bundles (the config_version
+   * on results changes with it); an invalid file is rejected with an error log naming the field
+   * and the previous config stays. Server, limits and metrics need a restart.
+   */
+  readonly reload?: { readonly file: string; readonly env?: NodeJS.ProcessEnv; readonly overrides?: ReadonlyArray<readonly [readonly string[], unknown]>; readonly pollMs?: number };
 }
 
 /**
@@ -34,8 +45,25 @@ export interface StartOptions {
 export async function startUdfServer(config: UdfConfig, options: StartOptions = {}): Promise<RunningUdfServer> {
   const logger = options.logger ?? createLogger('udf-server', config.logLevel);
   const metrics = options.metrics ?? new UdfMetrics();
-  const scorer = new Scorer(config.scoring, config.limits);
-  const service = new ScoringService({ config, scorer, metrics, logger });
+  const deps = { config, scorer: new Scorer(config.scoring, config.limits), metrics, logger };
+  const service = new ScoringService(deps);
+  const reload = options.reload;
+  const onChange = (): void => {
+    if (reload === undefined) return;
+    try {
+      const next = loadUdfConfig({ file: reload.file, ...(reload.env !== undefined ? { env: reload.env } : {}), ...(reload.overrides !== undefined ? { overrides: reload.overrides } : {}) });
+      const version = configVersion(next.scoring);
+      if (version === deps.scorer.configVersion) return;
+      const previous = deps.scorer.configVersion;
+      deps.scorer = new Scorer(next.scoring, config.limits);
+      logger.warn({ file: reload.file, previous, configVersion: version }, 'config reloaded');
+    } catch (err) {
+      logger.error({ file: reload.file, configVersion: deps.scorer.configVersion, err: describeError(err) }, 'config file rejected; keeping the previous config');
+    }
+  };
+  // Polling (stat every pollMs) rather than fs.watch: it survives editors that replace the file
+  // and ConfigMap symlink swaps, and a partly written file is simply re-read on the next change.
+  if (reload !== undefined) watchFile(reload.file, { interval: reload.pollMs ?? 1000 }, onChange);
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SCORING_SERVICE_NAME]: 'NOT_SERVING' });
 
   const server = new grpc.Server({
@@ -59,11 +87,12 @@ export async function startUdfServer(config: UdfConfig, options: StartOptions = 
   }
   health.setStatus('', 'SERVING');
   health.setStatus(SCORING_SERVICE_NAME, 'SERVING');
-  logger.info({ port, metricsPort: metricsServer?.port, configVersion: scorer.configVersion }, 'udf-server listening');
+  logger.info({ port, metricsPort: metricsServer?.port, configVersion: deps.scorer.configVersion }, 'udf-server listening');
 
   const shutdown = (graceMs = config.server.shutdownGraceMs): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
+      if (reload !== undefined) unwatchFile(reload.file, onChange);
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SCORING_SERVICE_NAME, 'NOT_SERVING');
       await new Promise<void>((resolve) => {
@@ -82,5 +111,13 @@ export async function startUdfServer(config: UdfConfig, options: StartOptions = 
     })();
     return stopped;
   };
-  return { port, metricsPort: metricsServer?.port, scorer, metrics, shutdown };
+  return {
+    port,
+    metricsPort: metricsServer?.port,
+    get scorer() {
+      return deps.scorer;
+    },
+    metrics,
+    shutdown,
+  };
 }

@@ -119,6 +119,7 @@ export function unary<Req, Res>(deps: HandlerDeps, method: string, fn: (req: Req
 
 export interface ScoringServiceDeps extends HandlerDeps {
   readonly config: UdfConfig;
+  /** Read per call: a config reload swaps it between bundles. */
   readonly scorer: Scorer;
 }
 

@@ -2,13 +2,22 @@
  * The per-key state blob that Flink keeps in keyed state and sends with every window.
  * The sidecar owns its layout; Flink treats it as opaque bytes.
  *
- * Layout, little-endian, UDF_STATE_VERSION 1:
+ * Layout, little-endian, UDF_STATE_VERSION 2:
  *   u8 0x55 'U', u8 0x44 'D'   magic, so a foreign or shifted blob fails loudly
  *   u8  version
  *   u8  n = number of stored window log returns (for momentum), <= 63
  *   f64 previous window's close (NaN = no window seen yet), quote currency
+ *   --- incident (consensus.ts), 16 bytes, new in version 2 ---
+ *   u8  incident open (0/1)
+ *   u8  incident type (AnomalyType code of the alert that opened it)
+ *   u16 quiet windows since the incident's last anomalous window (cool-down counter)
+ *   u16 anomalous windows in the incident so far
+ *   u16 pending: consecutive candidate windows that need persistence (volatility-only) not yet alerted
+ *   f64 incident start, ms (window start of the opening alert)
+ *   ---
  *   f64 x n  previous windows' log returns, oldest first
  *   ...      the detector ensemble's blob (packages/detectors Ensemble.saveState; empty = cold)
+ * Version 1 (no incident block) is still read: the incident starts closed (migration).
  * float64 for the close and returns: log_return is a difference of nearby prices, where float32
  * would lose most of the signal. An empty blob is a key seen for the first time.
  *
@@ -19,10 +28,11 @@
  */
 import { ValidationError } from './errors.js';
 
-export const UDF_STATE_VERSION = 1;
+export const UDF_STATE_VERSION = 2;
 const MAGIC_0 = 0x55;
 const MAGIC_1 = 0x44;
-const HEADER_BYTES = 12;
+const V1_HEADER_BYTES = 12;
+const HEADER_BYTES = 28;
 export const MAX_STORED_RETURNS = 63;
 
 /** One key's state while a bundle is being scored (mutable; chained window to window). */
@@ -32,6 +42,22 @@ export interface KeyStateData {
   returns: number[];
   /** Ensemble blob; a view into the request or a fresh array from Ensemble.saveState. */
   ensemble: Uint8Array;
+  incident: IncidentState;
+}
+
+/** One alert per incident per key: what consensus needs to remember between windows. */
+export interface IncidentState {
+  open: boolean;
+  /** AnomalyType code (contract enum number) of the opening alert. */
+  type: number;
+  quiet: number;
+  windows: number;
+  pending: number;
+  startMs: number;
+}
+
+export function closedIncident(): IncidentState {
+  return { open: false, type: 0, quiet: 0, windows: 0, pending: 0, startMs: 0 };
 }
 
 export interface ParsedState {
@@ -41,7 +67,7 @@ export interface ParsedState {
 }
 
 export function coldState(): KeyStateData {
-  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0) };
+  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident() };
 }
 
 export function decodeState(bytes: Uint8Array, where: string): ParsedState {
@@ -50,19 +76,24 @@ export function decodeState(bytes: Uint8Array, where: string): ParsedState {
     throw new ValidationError('BAD_STATE', `${where}: state is not a udf-server state blob (bad magic)`);
   }
   const version = bytes[2]!;
-  if (version !== UDF_STATE_VERSION) {
-    return { data: coldState(), reset: `state version ${version} is not supported (this build reads ${UDF_STATE_VERSION}); key restarts cold` };
+  if (version !== UDF_STATE_VERSION && version !== 1) {
+    return { data: coldState(), reset: `state version ${version} is not supported (this build reads 1..${UDF_STATE_VERSION}); key restarts cold` };
   }
+  const head = version === 1 ? V1_HEADER_BYTES : HEADER_BYTES;
   const n = bytes.length >= 4 ? bytes[3]! : 0;
-  const need = HEADER_BYTES + 8 * n;
+  const need = head + 8 * n;
   if (bytes.length < need || n > MAX_STORED_RETURNS) {
     throw new ValidationError('BAD_STATE', `${where}: state is truncated or corrupt (${bytes.length} bytes, header needs ${need})`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const prevClose = view.getFloat64(4, true);
+  const incident =
+    version === 1
+      ? closedIncident()
+      : { open: bytes[12] === 1, type: bytes[13]!, quiet: view.getUint16(14, true), windows: view.getUint16(16, true), pending: view.getUint16(18, true), startMs: view.getFloat64(20, true) };
   const returns: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) returns[i] = view.getFloat64(HEADER_BYTES + 8 * i, true);
-  return { data: { prevClose, returns, ensemble: bytes.subarray(need) }, reset: undefined };
+  for (let i = 0; i < n; i++) returns[i] = view.getFloat64(head + 8 * i, true);
+  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident }, reset: undefined };
 }
 
 export function encodeState(s: KeyStateData): Uint8Array {
@@ -76,6 +107,13 @@ export function encodeState(s: KeyStateData): Uint8Array {
   out[2] = UDF_STATE_VERSION;
   out[3] = n;
   view.setFloat64(4, s.prevClose, true);
+  const inc = s.incident;
+  out[12] = inc.open ? 1 : 0;
+  out[13] = inc.type;
+  view.setUint16(14, Math.min(inc.quiet, 0xffff), true);
+  view.setUint16(16, Math.min(inc.windows, 0xffff), true);
+  view.setUint16(18, Math.min(inc.pending, 0xffff), true);
+  view.setFloat64(20, inc.startMs, true);
   for (let i = 0; i < n; i++) view.setFloat64(HEADER_BYTES + 8 * i, s.returns[first + i]!, true);
   out.set(s.ensemble, head);
   return out;

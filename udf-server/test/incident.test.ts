@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { severityOf, stepIncident } from '../src/consensus.js';
+import { closedIncident, decodeState, encodeState } from '../src/state.js';
+import { syntheticSeries } from '../src/synthetic.js';
+import { scoreOneByOne, T0, testScorer } from './helpers.js';
+
+const CFG = { coolDownWindows: 2, persistWindows: 2 };
+
+describe('incidents: one alert per incident per key', () => {
+  it('opens on the first candidate, merges consecutive ones and closes after the cool-down', () => {
+    const inc = closedIncident();
+    const steps = [true, true, false, true, false, false, true].map((c, i) => stepIncident(inc, c, false, 'PRICE_SPIKE', T0 + i * 10_000, CFG));
+    assert.deepEqual(steps, ['open', 'continue', 'quiet', 'continue', 'quiet', 'quiet', 'open']);
+  });
+
+  it('needs a volatility-only candidate to persist before it alerts', () => {
+    const inc = closedIncident();
+    const steps = [true, false, true, true].map((c) => stepIncident(inc, c, true, 'VOLATILITY_REGIME_SHIFT', T0, CFG));
+    assert.deepEqual(steps, ['pending', 'quiet', 'pending', 'open']);
+  });
+
+  it('a candidate of another family during an open incident is a new incident', () => {
+    const inc = closedIncident();
+    assert.equal(stepIncident(inc, true, false, 'VOLUME_BURST', T0, CFG), 'open');
+    assert.equal(stepIncident(inc, true, false, 'FLASH_CRASH', T0 + 10_000, CFG), 'open');
+    assert.equal(stepIncident(inc, true, false, 'PRICE_SPIKE', T0 + 20_000, CFG), 'continue');
+  });
+
+  it('alerts a spike and its reversal once, and keeps the incident in the state blob', () => {
+    const scorer = testScorer();
+    const windows = syntheticSeries(8, 'BTCUSDT', 62, T0, (i) => (i === 60 ? { drift: 0.03 } : i === 61 ? { drift: -0.03 } : {}));
+    const { results, state } = scoreOneByOne(scorer, windows);
+    assert.equal(results[60]!.isAnomaly, true);
+    assert.equal(results[61]!.isAnomaly, false);
+    assert.ok(results[61]!.votes >= 2, 'the reversal is still anomalous');
+    assert.match(results[61]!.reasons.at(-1)!.text, /continues the incident/);
+    const inc = decodeState(state, 's').data.incident;
+    assert.equal(inc.open, true);
+    assert.equal(inc.windows, 2);
+    assert.equal(inc.startMs, windows[60]!.windowStartMs);
+  });
+
+  it('reads a version 1 state (no incident block) as a closed incident', () => {
+    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array(0), incident: closedIncident() };
+    const v2 = encodeState(data);
+    const v1 = new Uint8Array(v2.length - 16);
+    v1.set(v2.subarray(0, 12));
+    v1[2] = 1;
+    v1.set(v2.subarray(28), 12);
+    const parsed = decodeState(v1, 's');
+    assert.equal(parsed.reset, undefined);
+    assert.equal(parsed.data.prevClose, 100);
+    assert.deepEqual(parsed.data.returns, [0.001]);
+    assert.equal(parsed.data.incident.open, false);
+  });
+});
+
+describe('severity from score quantiles', () => {
+  const cal = { decades: 5, points: [{ ratio: 0.5, p: 0.1 }, { ratio: 1, p: 0.01 }, { ratio: 2, p: 0.001 }] };
+  it('maps exceedance probabilities to 20 points per decade, monotone and bounded', () => {
+    assert.equal(severityOf(0, cal), 0);
+    assert.equal(severityOf(0.5, cal), 20);
+    assert.equal(severityOf(1, cal), 40);
+    assert.equal(severityOf(2, cal), 60);
+    assert.equal(severityOf(1e9, cal), 100);
+    const s = [0.1, 0.3, 0.7, 1.5, 3, 5].map((x) => severityOf(x, cal));
+    assert.deepEqual(s, [...s].sort((a, b) => a - b));
+  });
+});
