@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# The one command that runs the platform locally on embedded defaults. It installs and builds
-# what it needs, then starts: a Kafka 4.x broker (KRaft, from Maven Central jars, data in
-# var/kafka), a local Binance WebSocket server replaying the bundled real recording (or, with
-# --live, nothing: the producer connects to real Binance), and the producer with a live view.
-# Ctrl-C stops everything it started, by process id.
+# The one command that runs the whole pipeline locally on embedded defaults. It installs and
+# builds what it needs, then starts, each as its own process:
+#   a Kafka 4.x broker (KRaft, from Maven Central jars, data in var/kafka),
+#   the udf-server scoring sidecar (gRPC on 127.0.0.1:50051),
+#   the Flink job on a local MiniCluster with the web UI on http://localhost:8081
+#     (checkpoints in var/flink-checkpoints unless --checkpoint-dir),
+#   a local Binance WebSocket server replaying the bundled real recording (not with --live),
+#   the producer (its live view goes to var/log/producer.log),
+# and shows the live alert table in the foreground. Ctrl-C stops everything, by process id.
 #
-# Usage: scripts/run.sh [--live] [--speed N|max] [--symbols BTCUSDT,ETHUSDT] [--streams trade,bookTicker]
+# Usage: scripts/run.sh [--live] [--speed N|max] [--loop] [--symbols BTCUSDT,ETHUSDT] [--streams trade,bookTicker]
+#                       [--checkpoint-dir DIR|s3://...] [--restore-from latest|PATH] [--web-ui-port 8081]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LIVE=0
+LOOP=0
 SPEED=1
 SYMBOLS="BTCUSDT,ETHUSDT"
 STREAMS="trade,bookTicker"
-BINANCE_PORT=9443
+CHECKPOINT_DIR=""
+RESTORE_FROM=""
+WEB_UI_PORT=8081
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --live) LIVE=1 ;;
+    --loop) LOOP=1 ;;
     --speed) SPEED="$2"; shift ;;
     --symbols) SYMBOLS="$2"; shift ;;
     --streams) STREAMS="$2"; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --checkpoint-dir) CHECKPOINT_DIR="$2"; shift ;;
+    --restore-from) RESTORE_FROM="$2"; shift ;;
+    --web-ui-port) WEB_UI_PORT="$2"; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
   shift
@@ -33,34 +45,28 @@ build_ts
 VAR="$ROOT/var"
 LOGS="$VAR/log"
 mkdir -p "$LOGS"
-PIDS=()
+CHECKPOINT_DIR="${CHECKPOINT_DIR:-$VAR/flink-checkpoints}"
 cleanup() {
   trap - EXIT INT TERM
-  step "stopping"
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   node "$ROOT/packages/devkit/dist/src/kafka-cli.js" stop --data-dir "$VAR/kafka" || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# Ctrl-C reaches crypto-stack too (same foreground process group); it stops its pieces in order
+# and returns, then the EXIT trap stops the broker.
+trap ':' INT TERM HUP
 
 step "starting Kafka broker on 127.0.0.1:$KAFKA_PORT (first run downloads the broker jars with Maven)"
 node "$ROOT/packages/devkit/dist/src/kafka-cli.js" start --data-dir "$VAR/kafka" --port "$KAFKA_PORT" --partitions 3
 BROKERS="127.0.0.1:$KAFKA_PORT"
 
-if [ "$LIVE" = 1 ]; then
-  ENDPOINT="wss://stream.binance.com:9443"
-  step "connecting to live Binance ($ENDPOINT)"
-else
-  step "starting local Binance on ws://127.0.0.1:$BINANCE_PORT, replaying data/recordings at ${SPEED}x"
-  node "$ROOT/packages/replay/dist/src/cli.js" serve --port "$BINANCE_PORT" --speed "$SPEED" >"$LOGS/local-binance.log" 2>&1 &
-  PIDS+=($!)
-  ENDPOINT="ws://127.0.0.1:$BINANCE_PORT"
-  for _ in $(seq 1 50); do grep -q "ws://" "$LOGS/local-binance.log" 2>/dev/null && break; sleep 0.1; done
-fi
-
-step "starting producer ($SYMBOLS: $STREAMS) -> Kafka; metrics on http://127.0.0.1:9464/metrics"
-info "logs: $LOGS/  |  see the records: node packages/cli/dist/src/tail.js raw-trades --brokers $BROKERS"
-node "$ROOT/producer/dist/src/cli.js" --symbols "$SYMBOLS" --streams "$STREAMS" --endpoint "$ENDPOINT" \
-  --brokers "$BROKERS" --live-view 2>>"$LOGS/producer.log" &
-PIDS+=($!)
-wait "${PIDS[-1]}"
+ARGS=(up --brokers "$BROKERS" --speed "$SPEED" --symbols "$SYMBOLS" --streams "$STREAMS"
+  --checkpoint-dir "$CHECKPOINT_DIR" --web-ui-port "$WEB_UI_PORT" --log-dir "$LOGS")
+[ "$LIVE" = 1 ] && ARGS+=(--live)
+[ "$LOOP" = 1 ] && ARGS+=(--loop)
+[ -n "$RESTORE_FROM" ] && ARGS+=(--restore-from "$RESTORE_FROM")
+# The first start of the Flink job compiles it with Maven (a minute or two); later starts take seconds.
+set +e
+node "$ROOT/packages/stack/dist/src/cli.js" "${ARGS[@]}"
+STATUS=$?
+set -e
+exit "$STATUS"

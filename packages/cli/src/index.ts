@@ -1,1 +1,2 @@
 export * from './decode.js';
+export * from './alert-table.js';

@@ -14,3 +14,4 @@ export {
 } from './broker-config.js';
 export { DEFAULT_KAFKA_VERSION, DEFAULT_DATA_DIR, REPO_ROOT, kafkaCacheDir } from './paths.js';
 export { isAlive } from './process.js';
+export { terminate, killWithParent, type TerminateOptions, type TerminateResult } from './process.js';
