@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, z } from '@crypto-anomaly/common';
+import { SCORED_FEATURES } from './features.js';
 
 /**
  * The sidecar's whole configuration. Defaults live here and nowhere else. Parsed once at start-up
@@ -22,28 +23,63 @@ const detectorBase = {
   gate: z.number().positive(),
 };
 
+/**
+ * Features the generic z-score and MAD detectors vote on. Default: every scored feature except
+ * max_trade_share, which stays in the alert's features but does not vote: one large print is
+ * routine in a liquid pair (a ~$1M BTCUSDT trade), and it was the only false alert of the real
+ * tape (decision 063). Names must be scored features (udf-server/src/features.ts).
+ */
+export const DEFAULT_VOTE_FEATURES: readonly string[] = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_buy_burst']);
+const voteFeatures = z
+  .array(z.enum(SCORED_FEATURES))
+  .min(1)
+  .refine((a) => new Set(a).size === a.length, 'features must not repeat')
+  .default(() => [...DEFAULT_VOTE_FEATURES] as (typeof SCORED_FEATURES)[number][]);
+
 /** Measured by `crypto-backtest --loop 20` (report `calibration`) on the bundled real tape (docs/decisions/061). */
 export const DEFAULT_SEVERITY_POINTS: readonly { ratio: number; p: number }[] = Object.freeze([
-  { ratio: 0.275, p: 0.5 },
-  { ratio: 0.504, p: 0.1 },
-  { ratio: 1.131, p: 0.01 },
+  // Re-measured after the activity detector joined the statistic (decision 063); were 0.275 / 0.504 / 1.131 / 2.147.
+  { ratio: 0.292, p: 0.5 },
+  { ratio: 0.554, p: 0.1 },
+  { ratio: 1.434, p: 0.01 },
   { ratio: 2.147, p: 0.001 },
 ]);
 
 const scoringSchema = z
   .object({
-    /** momentum = sum of the last N window log returns, this window's included. */
+    /** momentum = sum over k = 0..N-1 of (1 - k/N) x the log return k windows back (features.ts). */
     momentumWindows: z.number().int().min(1).max(64).default(5),
     detectors: z
       .object({
         zscore: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(5), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120) })
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(5), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120), features: voteFeatures })
           .prefault({}),
         mad: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(8), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32) })
+          .object({ ...detectorBase, threshold: detectorBase.threshold.default(8), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32), features: voteFeatures })
           .prefault({}),
         volatility: z
           .object({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), lambda: z.number().min(0.5).max(0.9999).default(0.94) })
+          .prefault({}),
+        /**
+         * The typed specialist (packages/detectors ActivityDetector, decision 063): volume burst,
+         * persistent one-sided flow and volatility shift against robust log-space baselines. Its
+         * score is in multiples of the component alert levels below, so threshold 1 = "a level is
+         * reached"; a vote of this detector alone makes a candidate (it is not one of minVotes).
+         */
+        activity: z
+          .object({
+            ...detectorBase,
+            threshold: detectorBase.threshold.default(1),
+            warmUp: detectorBase.warmUp.default(32),
+            gate: detectorBase.gate.default(1),
+            window: z.number().int().min(8).max(1024).default(32),
+            /** Mean robust z of ln(volume) and ln(trade count) that is a volume burst. */
+            burstZ: z.number().positive().max(1000).default(3),
+            /** Net one-sided taker volume, in typical window volumes, two windows in a row, that is one-sided flow. */
+            flowVolumes: z.number().positive().max(1e6).default(1),
+            /** Robust z of ln(realized vol) that is a volatility shift (it must also persist consensus.persistWindows). */
+            volZ: z.number().positive().max(1000).default(3),
+          })
           .prefault({}),
       })
       .prefault({}),
@@ -85,8 +121,13 @@ const scoringSchema = z
       .prefault({}),
     typology: z
       .object({
-        /** |taker imbalance| at or above which a volume-driven alert is ONE_SIDED_FLOW. */
-        oneSidedImbalance: z.number().min(0).max(1).default(0.9),
+        /**
+         * |taker imbalance| at or above which a ONE-window volume alert is ONE_SIDED_FLOW. Default
+         * 1 (all volume on one side): one-sided flow is typed from the activity detector's
+         * persistent net taker volume, not from a ratio that quiet windows reach at random
+         * (0.9 typed 13 of 89 injected volume bursts as one-sided; decision 063).
+         */
+        oneSidedImbalance: z.number().min(0).max(1).default(1),
         /**
          * An upward price alert with at least this many taker buys in one millisecond is a
          * PUMP_PATTERN (the bundled BTC/ETH tape's largest natural burst is 82).
@@ -109,7 +150,7 @@ const scoringSchema = z
         ctx.addIssue({ code: 'custom', path: ['severity', 'points', i], message: 'points must have increasing ratio and decreasing p' });
       }
     }
-    for (const name of ['zscore', 'mad', 'volatility'] as const) {
+    for (const name of ['zscore', 'mad', 'volatility', 'activity'] as const) {
       const d = s.detectors[name];
       if (d.gate < d.threshold) ctx.addIssue({ code: 'custom', path: ['detectors', name, 'gate'], message: `gate (${d.gate}) must be >= threshold (${d.threshold})` });
       if (name === 'mad' && s.detectors.mad.warmUp < 5) ctx.addIssue({ code: 'custom', path: ['detectors', 'mad', 'warmUp'], message: 'must be >= 5' });
@@ -125,6 +166,12 @@ export const udfConfigSchema = z.object({
       port: z.number().int().min(0).max(65_535).default(50051),
       /** SIGTERM: wait this long for in-flight calls (tryShutdown), then forceShutdown. */
       shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
+      /**
+       * HTTP/2 receive window the sidecar advertises, per stream and per connection, bytes
+       * (docs/decisions/027). A ScoreBundle request is MBs; with Node's default 65,535 B the
+       * client stalls for a WINDOW_UPDATE round trip every ~32 KB. 65535 = Node's default.
+       */
+      flowControlWindowBytes: z.number().int().min(65_535).max(2 ** 31 - 1).default(64 * 1024 * 1024),
     })
     .prefault({}),
   limits: z
@@ -178,6 +225,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = Object.free
   UDF_HOST: ['server', 'host'],
   UDF_PORT: ['server', 'port'],
   UDF_SHUTDOWN_GRACE_MS: ['server', 'shutdownGraceMs'],
+  UDF_FLOW_CONTROL_WINDOW_BYTES: ['server', 'flowControlWindowBytes'],
   UDF_METRICS_PORT: ['metrics', 'port'],
   UDF_METRICS_HOST: ['metrics', 'host'],
   UDF_MAX_WINDOWS_PER_BUNDLE: ['limits', 'maxWindowsPerBundle'],

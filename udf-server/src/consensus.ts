@@ -28,20 +28,44 @@ export interface Decision {
   readonly statistic: number;
 }
 
-/** `ratios` is scratch space of scores.length (avoids an allocation per window). */
-export function decide(scores: Float64Array, warm: Uint8Array, thresholds: Float64Array, minVotes: number, ratios: Float64Array): Decision {
+/**
+ * `ratios` is scratch space of scores.length (avoids an allocation per window). Detectors at
+ * index >= `soloFrom` are typed specialists (the activity detector, decision 063): a warm
+ * specialist at or above its threshold makes a candidate on its own, and its ratio competes
+ * with the generic minVotes-th ratio for the consensus statistic. The generic detectors
+ * [0, soloFrom) need minVotes among themselves, as before.
+ */
+export function decide(scores: Float64Array, warm: Uint8Array, thresholds: Float64Array, minVotes: number, ratios: Float64Array, soloFrom = scores.length): Decision {
   let votes = 0;
   let voters = 0;
+  let genericVotes = 0;
   let k = 0;
+  let solo = 0;
+  let soloVote = false;
   for (let i = 0; i < scores.length; i++) {
     if (warm[i] !== 1) continue;
     voters++;
-    if (scores[i]! >= thresholds[i]!) votes++;
-    ratios[k++] = scores[i]! / thresholds[i]!;
+    const r = scores[i]! / thresholds[i]!;
+    if (scores[i]! >= thresholds[i]!) {
+      votes++;
+      if (i < soloFrom) genericVotes++;
+      else soloVote = true;
+    }
+    if (i < soloFrom) ratios[k++] = r;
+    else if (r > solo) solo = r;
   }
-  const sorted = ratios.subarray(0, k).sort().reverse();
-  const s = minVotes <= k ? sorted[minVotes - 1]! : 0;
-  const isAnomaly = votes >= minVotes;
+  // Descending insertion sort of a handful of ratios (TypedArray#sort + reverse allocated per window).
+  for (let i = 1; i < k; i++) {
+    const v = ratios[i]!;
+    let j = i - 1;
+    while (j >= 0 && ratios[j]! < v) {
+      ratios[j + 1] = ratios[j]!;
+      j--;
+    }
+    ratios[j + 1] = v;
+  }
+  const s = Math.max(minVotes <= k ? ratios[minVotes - 1]! : 0, solo);
+  const isAnomaly = genericVotes >= minVotes || soloVote;
   const confidence: Confidence = votes === 0 ? 'NONE' : !isAnomaly ? 'LOW' : votes === voters ? 'HIGH' : 'MEDIUM';
   return { votes, voters, isAnomaly, confidence, statistic: s };
 }
@@ -170,6 +194,8 @@ export function reasonText(feature: string, actual: number, typical: number, z: 
       return `${actual.toFixed(1)} trades/s vs typical ${typical.toFixed(1)}/s ${zs}`;
     case 'max_buy_burst':
       return `${actual.toFixed(0)} taker buys in one millisecond vs typical ${typical.toFixed(0)} ${zs}`;
+    case 'taker_flow':
+      return `net taker ${actual >= 0 ? 'buying' : 'selling'} of ${Math.abs(actual).toFixed(2)} typical window volumes (imbalance-weighted) two windows in a row vs alert level ${typical} ${zs}`;
     case 'max_trade_share':
       return `largest trade ${(actual * 100).toFixed(1)}% of volume vs typical ${(typical * 100).toFixed(1)}% ${zs}`;
     default:
@@ -180,9 +206,10 @@ export function reasonText(feature: string, actual: number, typical: number, z: 
 /**
  * The typology, from ALL reasons (not only the ones shown). A price move is the headline even
  * when volatility moved more in sigmas (a spike spread over many trades raises both), so the
- * checks go in order: return, volatility, volume, one-sided flow, momentum.
+ * checks go in order: return, volatility, persistent one-sided flow (taker_flow), volume (one-sided
+ * when |imbalance| >= oneSidedImbalance), imbalance, momentum.
  */
-export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 0.9, buyBurst = NaN, pumpMinBurst = Infinity): AnomalyType {
+export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 1, buyBurst = NaN, pumpMinBurst = Infinity): AnomalyType {
   const z = (feature: string): number | undefined => reasons.find((r) => r.feature === feature)?.z;
   const ret = z('log_return');
   const burst = z('max_buy_burst');
@@ -192,6 +219,9 @@ export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSide
   if (up && ((burst !== undefined && burst > 0) || buyBurst >= pumpMinBurst)) return 'PUMP_PATTERN';
   if (ret !== undefined) return ret >= 0 ? 'PRICE_SPIKE' : 'FLASH_CRASH';
   if (z('realized_vol') !== undefined) return 'VOLATILITY_REGIME_SHIFT';
+  // Persistent net one-sided taking (the activity detector's flow component) is the headline over
+  // the volume it comes with.
+  if (z('taker_flow') !== undefined) return 'ONE_SIDED_FLOW';
   for (const f of ['volume', 'trade_count', 'trade_rate', 'max_trade_share', 'max_buy_burst']) {
     const v = z(f);
     if (v !== undefined && v > 0) return Math.abs(imbalance) >= oneSidedImbalance ? 'ONE_SIDED_FLOW' : 'VOLUME_BURST';

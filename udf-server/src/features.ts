@@ -11,8 +11,13 @@
  *   vwap_dev          (close - vwap) / vwap, relative
  *   volume            sum of quantities, base units
  *   volume_imbalance  (taker-buy volume - taker-sell volume) / volume, in [-1, 1]
- *   momentum          sum of the last N window log returns, this one included (fewer while a
- *                     key is young); NaN when log_return is NaN
+ *   momentum          linearly weighted sum of the last N window log returns, this one included:
+ *                     sum over k = 0..N-1 of (1 - k/N) x r(t-k) (fewer while a key is young);
+ *                     NaN when log_return is NaN. Not a plain sum: with a plain (boxcar) sum a
+ *                     crash and its rebound cancel until the crash leaves the window N windows
+ *                     later, when the rebound alone shows up as a 'ghost' move of the same size
+ *                     (it made a third of the market-wide alerts in the backtest). With weights
+ *                     fading to zero a crash-and-rebound leaves at most 1/N of it (decision 063).
  *   trade_count       trades in the window
  *   trade_rate        trades per second of window length (window_end - window_start)
  *   max_trade_share   largest trade quantity / volume, in (0, 1]
@@ -109,7 +114,8 @@ export function computeFeatures(
   let momentum = logReturn;
   if (hasPrev) {
     const from = Math.max(0, prevReturns.length - (momentumWindows - 1));
-    for (let i = from; i < prevReturns.length; i++) momentum += prevReturns[i]!;
+    // prevReturns[last] is k = 1 back, weight 1 - 1/N; the oldest kept one, k = N - 1, weight 1/N.
+    for (let i = from; i < prevReturns.length; i++) momentum += (1 - (prevReturns.length - i) / momentumWindows) * prevReturns[i]!;
   }
   const vwap = volume > 0 ? quote / volume : NaN;
   out[F.logReturn] = logReturn;

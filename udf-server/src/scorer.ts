@@ -15,7 +15,9 @@
  */
 import type { Alert, Reason } from '@crypto-anomaly/contract';
 import {
+  ActivityDetector,
   DetectorStateError,
+  emptyComponents,
   Ensemble,
   FeatureSchema,
   GatedDetector,
@@ -34,11 +36,13 @@ import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore }
 
 /** "<symbol>/<interval>": Binance symbols, intervals like 10s, 1m, 1h. */
 const KEY_RE = /^([A-Z0-9]{2,30})\/([1-9][0-9]{0,5}[smhd])$/;
-const DETECTORS = ['zscore', 'mad', 'volatility'] as const;
+/** Generic detectors first (they need consensus.minVotes among them), then the typed specialist. */
+const DETECTORS = ['zscore', 'mad', 'volatility', 'activity'] as const;
 const PRICE_TYPES: ReadonlySet<string> = new Set(['PRICE_SPIKE', 'FLASH_CRASH', 'PUMP_PATTERN']);
 const Z = 0;
 const MAD = 1;
 const VOL = 2;
+const ACT = 3;
 
 /** What the service logs and counts; never part of the response. */
 export interface ScoreDiagnostics {
@@ -72,6 +76,8 @@ export class Scorer {
   private readonly zscore: ZScoreDetector;
   private readonly mad: MadDetector;
   private readonly vol: VolatilityRegimeDetector;
+  private readonly activity: ActivityDetector;
+  private readonly comps = emptyComponents();
   private readonly thresholds: Float64Array;
   // Scratch, reused for every window (the scorer is synchronous, so nothing interleaves).
   private readonly raw = new Float64Array(RAW_SIZE);
@@ -85,15 +91,19 @@ export class Scorer {
     this.configVersion = hashConfig(config);
     this.modelVersion = config.modelVersion;
     const d = config.detectors;
-    this.zscore = new ZScoreDetector(this.schema, { warmUp: d.zscore.warmUp, halfLife: d.zscore.halfLife });
-    this.mad = new MadDetector(this.schema, { warmUp: d.mad.warmUp, window: d.mad.window });
+    this.zscore = new ZScoreDetector(this.schema, { warmUp: d.zscore.warmUp, halfLife: d.zscore.halfLife, features: d.zscore.features });
+    this.mad = new MadDetector(this.schema, { warmUp: d.mad.warmUp, window: d.mad.window, features: d.mad.features });
+    const a = d.activity;
+    this.activity = new ActivityDetector(this.schema, { warmUp: a.warmUp, window: a.window, burstZ: a.burstZ, flowVolumes: a.flowVolumes, volZ: a.volZ, gate: a.gate });
     this.vol = new VolatilityRegimeDetector(this.schema, { warmUp: d.volatility.warmUp, lambda: d.volatility.lambda });
     this.ensemble = new Ensemble(this.schema, [
       new GatedDetector(this.zscore, { threshold: d.zscore.gate }),
       new GatedDetector(this.mad, { threshold: d.mad.gate }),
       new GatedDetector(this.vol, { threshold: d.volatility.gate }),
+      // Gates itself (its persistence memory must see every window).
+      this.activity,
     ]);
-    this.thresholds = Float64Array.from([d.zscore.threshold, d.mad.threshold, d.volatility.threshold]);
+    this.thresholds = Float64Array.from([d.zscore.threshold, d.mad.threshold, d.volatility.threshold, a.threshold]);
     this.x = new Float64Array(this.schema.size);
     this.probe = new Float64Array(this.schema.size);
     this.scores = new Float64Array(DETECTORS.length);
@@ -243,7 +253,7 @@ export class Scorer {
     for (let i = 0; i < ds.length; i++) this.warm[i] = ds[i]!.isWarm() ? 1 : 0;
     this.ensemble.scoreThenLearn(x, this.scores);
     const after = this.ensemble.saveState();
-    const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios);
+    const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios, ACT);
 
     let reasons: Reason[] = [];
     let type: Alert['type'] = 'UNSPECIFIED';
@@ -367,13 +377,31 @@ export class Scorer {
         offer({ feature: F.realizedVol, z: (x[F.realizedVol]! >= typical ? 1 : -1) * shift, typical, detector: DETECTORS[VOL] });
       }
     }
+    const extra: Reason[] = [];
+    if (voted(ACT)) {
+      // The specialist's components, against the baseline the window was judged by (pure).
+      const a = this.activity;
+      const c = a.components(x, this.comps);
+      if (c.burst >= a.burstZ) {
+        offer({ feature: F.volume, z: c.volumeZ, typical: Math.log1p(c.typicalVolume), detector: DETECTORS[ACT] });
+        if (Number.isFinite(c.countZ)) offer({ feature: F.tradeCount, z: c.countZ, typical: Math.log1p(c.typicalCount), detector: DETECTORS[ACT] });
+      }
+      if (c.vol >= a.volZ) offer({ feature: F.realizedVol, z: c.vol, typical: c.typicalVol, detector: DETECTORS[ACT] });
+      // A burst that happens to follow a one-sided window is a burst: flow is the headline only
+      // when it is at least as far past its level as the burst is past its own.
+      if (c.flow >= a.flowVolumes && c.flow / a.flowVolumes >= c.burst / a.burstZ) {
+        const flow = Math.sign(c.h) * c.flow;
+        // z in the component's own unit: multiples of its alert level.
+        extra.push({ feature: 'taker_flow', actual: flow, typical: a.flowVolumes, z: flow / a.flowVolumes, detector: DETECTORS[ACT], text: reasonText('taker_flow', flow, a.flowVolumes, flow / a.flowVolumes) });
+      }
+    }
     const sorted = [...best.values()].sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.feature - b.feature);
-    return sorted.map((c) => {
+    return [...extra, ...sorted.map((c) => {
       const name = names[c.feature]!;
       const actual = raw[c.feature]!;
       // Baselines live in transformed space; reasons speak the feature's own units.
       const typical = this.schema.transforms[c.feature] === 'log1p' ? Math.expm1(c.typical) : c.typical;
       return { feature: name, actual, typical, z: c.z, detector: c.detector, text: reasonText(name, actual, typical, c.z) };
-    });
+    })];
   }
 }

@@ -32,7 +32,8 @@ describe('window features', () => {
   it('vwap_dev is the close relative to the vwap', () => close(f[F.vwapDev]!, (99 - 100.2) / 100.2));
   it('volume is the summed base quantity', () => close(f[F.volume]!, 5));
   it('volume_imbalance is taker buy minus taker sell over volume', () => close(f[F.volumeImbalance]!, (1.5 - 3.5) / 5));
-  it('momentum sums this and the previous four window log returns', () => close(f[F.momentum]!, Math.log(99 / 98) - 0.02 + 0.005 + 0.003 + 0.007));
+  it('momentum is the linearly weighted sum of this and the previous four window log returns', () =>
+    close(f[F.momentum]!, Math.log(99 / 98) + 0.2 * -0.02 + 0.4 * 0.005 + 0.6 * 0.003 + 0.8 * 0.007));
   it('trade_count counts the trades', () => assert.equal(f[F.tradeCount], 4));
   it('trade_rate is trades per second of window length', () => close(f[F.tradeRate]!, 0.4));
   it('max_trade_share is the largest quantity over volume', () => close(f[F.maxTradeShare]!, 0.4));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { severityOf, stepIncident } from '../src/consensus.js';
+import { anomalyType, decide, severityOf, stepIncident } from '../src/consensus.js';
 import { closedIncident, decodeState, encodeState } from '../src/state.js';
 import { syntheticSeries } from '../src/synthetic.js';
 import { scoreOneByOne, T0, testScorer } from './helpers.js';
@@ -66,5 +66,27 @@ describe('severity from score quantiles', () => {
     assert.equal(severityOf(1e9, cal), 100);
     const s = [0.1, 0.3, 0.7, 1.5, 3, 5].map((x) => severityOf(x, cal));
     assert.deepEqual(s, [...s].sort((a, b) => a - b));
+  });
+});
+
+describe('consensus with a typed specialist (decision 063)', () => {
+  const thresholds = Float64Array.of(5, 8, 4, 1);
+  const warm = Uint8Array.of(1, 1, 1, 1);
+  const ratios = new Float64Array(4);
+  it('a specialist vote alone makes a candidate; one generic vote does not', () => {
+    const solo = decide(Float64Array.of(1, 1, 1, 1.2), warm, thresholds, 2, ratios, 3);
+    assert.equal(solo.isAnomaly, true);
+    assert.equal(solo.votes, 1);
+    assert.ok(Math.abs(solo.statistic - 1.2) < 1e-12);
+    const one = decide(Float64Array.of(6, 1, 1, 0.5), warm, thresholds, 2, ratios, 3);
+    assert.equal(one.isAnomaly, false);
+    const two = decide(Float64Array.of(6, 9, 1, 0.5), warm, thresholds, 2, ratios, 3);
+    assert.equal(two.isAnomaly, true);
+    assert.ok(Math.abs(two.statistic - 9 / 8) < 1e-12, 'statistic = the 2nd largest generic ratio');
+  });
+  it('types persistent net taking as ONE_SIDED_FLOW ahead of the volume it comes with', () => {
+    const r = (feature: string, z: number) => ({ feature, z, actual: 0, typical: 0, detector: 'activity', text: '' });
+    assert.equal(anomalyType([r('volume', 4), r('taker_flow', 2)], 0.5), 'ONE_SIDED_FLOW');
+    assert.equal(anomalyType([r('volume', 4), r('trade_count', 3)], 0.95), 'VOLUME_BURST');
   });
 });

@@ -62,7 +62,7 @@ describe('stateless scoring', () => {
     const diag = JSON.stringify({ reasons: spike.reasons, scores: spike.detectorScores });
     assert.equal(spike.isAnomaly, true, diag);
     assert.equal(spike.type, 'PRICE_SPIKE', diag);
-    assert.ok(spike.votes >= 2 && spike.voters === 3, `votes ${spike.votes}/${spike.voters}`);
+    assert.ok(spike.votes >= 2 && spike.voters === 4, `votes ${spike.votes}/${spike.voters}`);
     assert.ok(spike.severity >= 50);
     assert.ok(spike.confidence === 'MEDIUM' || spike.confidence === 'HIGH');
     const reason = spike.reasons.find((r) => r.feature === 'log_return');

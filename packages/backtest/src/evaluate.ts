@@ -79,14 +79,35 @@ export interface CleanMetrics {
   readonly symbolHours: number;
   readonly falseAlertsPerSymbolHour: number;
   readonly byType: Record<string, number>;
+  /**
+   * The honest denominator when the tape is looped: alerts counted once per distinct position in
+   * the pass (symbol + offset within the pass), over the symbol-hours of ONE pass (every distinct
+   * window, whether or not its first occurrence fell in the warm-up), with a one-sided 95 % Poisson
+   * upper bound on the rate. Absent without a pass span.
+   */
+  readonly distinct?: { readonly alerts: number; readonly symbolHours: number; readonly perSymbolHour: number; readonly upper95PerSymbolHour: number };
 }
 
-export function evaluateClean(windows: readonly ScoredWindow[], afterMs: number, interval = '10s'): CleanMetrics {
+/** One-sided 95 % upper confidence limits of a Poisson mean for k = 0..10 observed events. */
+const POISSON_UPPER_95 = [3.0, 4.74, 6.3, 7.75, 9.15, 10.51, 11.84, 13.15, 14.43, 15.71, 16.96];
+
+export function poissonUpper95(k: number): number {
+  return k < POISSON_UPPER_95.length ? POISSON_UPPER_95[k]! : k + 1.645 * Math.sqrt(k) + 1;
+}
+
+export function evaluateClean(windows: readonly ScoredWindow[], afterMs: number, interval = '10s', passSpanMs?: number): CleanMetrics {
   const scored = windows.filter((w) => w.interval === interval && w.startMs >= afterMs);
   const alerts = scored.filter((w) => w.isAnomaly);
   const byType: Record<string, number> = {};
   for (const a of alerts) byType[a.type] = (byType[a.type] ?? 0) + 1;
   // Scored windows x window length: the hours actually observed (empty windows are not scored).
   const symbolHours = (scored.length * intervalMs(interval)) / 3_600_000;
-  return { alerts: alerts.length, symbolHours, falseAlertsPerSymbolHour: symbolHours === 0 ? 0 : alerts.length / symbolHours, byType };
+  const out = { alerts: alerts.length, symbolHours, falseAlertsPerSymbolHour: symbolHours === 0 ? 0 : alerts.length / symbolHours, byType };
+  if (passSpanMs === undefined || passSpanMs <= 0 || windows.length === 0) return out;
+  const first = Math.min(...windows.map((w) => w.startMs));
+  const pos = (w: ScoredWindow): string => `${w.symbol}@${(w.startMs - first) % passSpanMs}`;
+  const distinctWindows = new Set(windows.filter((w) => w.interval === interval).map(pos)).size;
+  const distinctAlerts = new Set(alerts.map(pos)).size;
+  const h = (distinctWindows * intervalMs(interval)) / 3_600_000;
+  return { ...out, distinct: { alerts: distinctAlerts, symbolHours: h, perSymbolHour: h === 0 ? 0 : distinctAlerts / h, upper95PerSymbolHour: h === 0 ? Infinity : poissonUpper95(distinctAlerts) / h } };
 }

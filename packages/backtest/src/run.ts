@@ -64,18 +64,25 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
   };
 }
 
+/** Detectors whose vote alone makes a candidate. */
+const SOLO: ReadonlySet<string> = new Set(['activity']);
+
 function summarise(a: Alert, thresholds: Readonly<Record<string, number>>, minVotes: number): ScoredWindow {
   let score = 0;
   const detectorScores: Record<string, number> = {};
   const ratios: number[] = [];
+  let solo = 0;
   for (const d of a.detectorScores) {
     detectorScores[d.detector] = d.score;
     const t = thresholds[d.detector];
-    if (d.warm && t !== undefined) ratios.push(d.score / t);
+    if (!d.warm || t === undefined) continue;
+    // The typed specialist votes alone; the generic detectors need minVotes (udf-server consensus.decide).
+    if (SOLO.has(d.detector)) solo = Math.max(solo, d.score / t);
+    else ratios.push(d.score / t);
   }
   ratios.sort((x, y) => y - x);
-  score = ratios[0] ?? 0;
-  const statistic = ratios.length >= minVotes ? ratios[minVotes - 1]! : 0;
+  score = Math.max(ratios[0] ?? 0, solo);
+  const statistic = Math.max(ratios.length >= minVotes ? ratios[minVotes - 1]! : 0, solo);
   return {
     symbol: a.symbol,
     interval: a.interval,

@@ -80,6 +80,14 @@ describe('injector', () => {
     assert.deepEqual(ev.map((e) => [e.symbol, (e.startMs - T0) / 10_000]), [['A', 40], ['B', 60], ['A', 80]]);
     assert.equal(schedule({ ...base, type: 'MARKET_WIDE_MOVE' }).length, 6);
   });
+
+  it('moves an event past windows where its symbol has no trades (the looped tape has a gap per pass)', () => {
+    const base = { symbols: ['A', 'B'], firstWindowMs: T0, totalWindows: 100, warmUpWindows: 40, spacing: 20 };
+    // A has no trades in windows 40..42; the spike's next window must have trades too.
+    const hasTrades = (s: string, ms: number): boolean => !(s === 'A' && ms >= T0 + 40 * 10_000 && ms < T0 + 43 * 10_000);
+    const ev = schedule({ ...base, type: 'PRICE_SPIKE', hasTrades });
+    assert.deepEqual(ev.map((e) => [e.symbol, (e.startMs - T0) / 10_000]), [['A', 43], ['B', 63], ['A', 83]]);
+  });
 });
 
 describe('evaluation', () => {
@@ -102,6 +110,17 @@ describe('evaluation', () => {
     const c = evaluateClean(windows, 0);
     assert.equal(c.alerts, 3);
     assert.ok(Math.abs(c.symbolHours - 30 / 3600) < 1e-12);
+    assert.equal(c.distinct, undefined);
+  });
+
+  it('counts a looped tape\'s repeated natural alert once, over one pass, with a Poisson upper bound', () => {
+    // Two passes of 3 windows (span 30 s); the same position alerts in both.
+    const ws = [0, 1, 2, 3, 4, 5].map((i) => win({ startMs: T0 + i * 10_000, isAnomaly: i % 3 === 1 }));
+    const c = evaluateClean(ws, 0, '10s', 30_000);
+    assert.equal(c.alerts, 2);
+    assert.equal(c.distinct?.alerts, 1);
+    assert.ok(Math.abs(c.distinct!.symbolHours - 30 / 3600) < 1e-12);
+    assert.ok(Math.abs(c.distinct!.upper95PerSymbolHour - 4.74 / (30 / 3600)) < 1e-9);
   });
 });
 

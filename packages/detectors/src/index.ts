@@ -1,4 +1,5 @@
 export * from './prng.js';
+export * from './select.js';
 export * from './schema.js';
 export * from './codec.js';
 export * from './detector.js';
@@ -11,6 +12,7 @@ export * from './defaults.js';
 export * from './detectors/zscore.js';
 export * from './detectors/mad.js';
 export * from './detectors/volatility.js';
+export * from './detectors/activity.js';
 export * from './detectors/isolation-forest.js';
 export * from './detectors/kmeans.js';
 export * from './detectors/gmm.js';

@@ -1,7 +1,7 @@
 // Shared fixtures for the detector tests: a deterministic labelled series, shared models fitted
 // from a seed (cached, fitting is the slow part), and the list of detectors the contract covers.
 import {
-  FeatureSchema, GatedDetector, GaussianMixtureDetector, HalfSpaceTreesDetector, IsolationForestDetector,
+  ActivityDetector, FeatureSchema, GatedDetector, GaussianMixtureDetector, HalfSpaceTreesDetector, IsolationForestDetector,
   KMeansDetector, MadDetector, VolatilityRegimeDetector, ZScoreDetector, fitSharedModels, syntheticWindows,
   type Detector, type FeatureVector, type FittedModels,
 } from '../src/index.js';
@@ -36,6 +36,7 @@ export interface DetectorCase {
 export const DETECTOR_CASES: readonly DetectorCase[] = [
   { name: 'ZScoreDetector', make: (_seed, schema = SCHEMA) => new ZScoreDetector(schema) },
   { name: 'MadDetector', make: (_seed, schema = SCHEMA) => new MadDetector(schema) },
+  { name: 'ActivityDetector', make: (_seed, schema = SCHEMA) => new ActivityDetector(schema) },
   { name: 'VolatilityRegimeDetector', make: (_seed, schema = SCHEMA) => new VolatilityRegimeDetector(schema) },
   { name: 'HalfSpaceTreesDetector', make: (seed, schema = SCHEMA) => new HalfSpaceTreesDetector(schema, { seed }) },
   { name: 'IsolationForestDetector', make: (seed, schema = SCHEMA) => new IsolationForestDetector(schema, models(seed).isolationForest) },

@@ -14,6 +14,7 @@ import type { ByteReader, ByteWriter } from '../codec.js';
 import { BaseDetector, checkOption } from '../detector.js';
 import { resolveFeatures, Z_LIMIT } from '../scaler.js';
 import type { FeatureSchema, FeatureVector } from '../schema.js';
+import { medianInPlace } from '../select.js';
 
 export interface MadOptions {
   readonly name?: string;
@@ -65,14 +66,14 @@ export class MadDetector extends BaseDetector {
     }
     if (k < this.minValues) return undefined;
     const vals = this.values;
-    const median = sortedMedian(vals, k);
+    const median = medianInPlace(vals, k);
     let sumAbs = 0;
     for (let i = 0; i < k; i++) {
       const d = Math.abs(vals[i]! - median);
       this.devs[i] = d;
       sumAbs += d;
     }
-    const mad = sortedMedian(this.devs, k);
+    const mad = medianInPlace(this.devs, k);
     let scale = MAD_TO_SIGMA * mad;
     if (scale === 0) scale = (MEAN_AD_TO_SIGMA * sumAbs) / k;
     return { median, scale: Math.max(scale, 1e-9 + 1e-6 * Math.abs(median)) };
@@ -124,20 +125,3 @@ export class MadDetector extends BaseDetector {
   }
 }
 
-/**
- * Sorts a[0..k) in place (insertion sort: windows are a few dozen values, where it beats
- * TypedArray#sort and allocates nothing) and returns the median.
- */
-function sortedMedian(a: Float64Array, k: number): number {
-  for (let i = 1; i < k; i++) {
-    const v = a[i]!;
-    let j = i - 1;
-    while (j >= 0 && a[j]! > v) {
-      a[j + 1] = a[j]!;
-      j--;
-    }
-    a[j + 1] = v;
-  }
-  const h = k >> 1;
-  return k % 2 === 1 ? a[h]! : (a[h - 1]! + a[h]!) / 2;
-}
