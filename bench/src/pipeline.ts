@@ -16,8 +16,9 @@
  *
  *   npx tsc -b     # the Java side is compiled by the benchmark itself when needed (or always with --build)
  *   node bench/dist/src/pipeline.js [--symbols 1000] [--seconds 180] [--trades-per-window 200]
- *        [--partitions 4] [--runs grpc,stub] [--bundle-size 500] [--bundle-age 500ms]
- *        [--checkpoint-interval 10s] [--parallelism N] [--udf-node-options "--max-semi-space-size=64"] [--keep] [--build]
+ *        [--partitions 4] [--runs grpc,stub] [--bundle-size 100] [--bundle-age 500ms] [--max-in-flight N]
+ *        [--checkpoint-interval 10s] [--parallelism N] [--udf-node-options "--max-semi-space-size=64"]
+ *        [--job-java-opts "-XX:StartFlightRecording=filename=var/bench/job.jfr"] [--keep] [--build]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
@@ -33,12 +34,16 @@ const { values: opts } = parseArgs({
     'trades-per-window': { type: 'string', default: '200' },
     partitions: { type: 'string', default: '4' },
     runs: { type: 'string', default: 'grpc,stub' },
-    'bundle-size': { type: 'string', default: '500' },
+    'bundle-size': { type: 'string', default: '100' },
     'bundle-age': { type: 'string', default: '500ms' },
+    /** --scoring-max-in-flight of the job; unset = the job's default. */
+    'max-in-flight': { type: 'string' },
     'checkpoint-interval': { type: 'string', default: '10s' },
     parallelism: { type: 'string' },
     'udf-node-options': { type: 'string', default: '--max-semi-space-size=64' },
     'job-heap': { type: 'string', default: '3g' },
+    /** Extra JVM options for the job (e.g. a JFR recording), space-separated. */
+    'job-java-opts': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
     out: { type: 'string', default: 'var/bench/pipeline.json' },
@@ -317,13 +322,14 @@ async function runJob(kind: 'grpc' | 'stub', classpath: string, broker: KafkaBro
   if (udf) log(`udf-server listening on 127.0.0.1:${udf.port} (metrics :${udf.metricsPort}, node ${opts['udf-node-options']})`);
   const metricsFile = join(workDir, `flink-metrics-${kind}.jsonl`);
   const args = [
-    ...JVM_OPENS, `-Xms${opts['job-heap']}`, `-Xmx${opts['job-heap']}`, '-cp', classpath, 'io.cryptoanomaly.flink.bench.PipelineBench',
+    ...JVM_OPENS, ...opts['job-java-opts']!.split(' ').filter((o) => o.length > 0), `-Xms${opts['job-heap']}`, `-Xmx${opts['job-heap']}`, '-cp', classpath, 'io.cryptoanomaly.flink.bench.PipelineBench',
     '--metrics-file', metricsFile, '--metrics-interval', '1 s',
     '--bounded', '--starting-offsets', 'earliest', '--bootstrap-servers', broker.bootstrap,
     '--group-id', `bench-${kind}`, '--scorer', kind, '--scoring-address', `127.0.0.1:${udf?.port ?? 1}`,
     '--checkpoint-dir', join(workDir, `checkpoints-${kind}`), '--checkpoint-interval', opts['checkpoint-interval']!,
     '--transactional-id-prefix', `bench-${kind}-${Date.now()}`, '--restart-strategy', 'none',
     '--bundle-size', opts['bundle-size']!, '--bundle-age', opts['bundle-age']!,
+    ...(opts['max-in-flight'] !== undefined ? ['--scoring-max-in-flight', opts['max-in-flight']] : []),
     '--alerts-topic', `alerts-${kind}`, '--scored-windows-topic', `scored-windows-${kind}`,
     '--kline-10s-topic', `kline-10s-${kind}`, '--kline-1m-topic', `kline-1m-${kind}`,
     ...(opts.parallelism ? ['--parallelism', opts.parallelism] : []),
@@ -562,7 +568,7 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     machine: { cores: cpus().length, cpu: cpus()[0]?.model, loadAverageAtStart: load0.map((l) => Math.round(l * 100) / 100), loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
     input: { ...generated, partitions, tradesPerWindowMean: Number(opts['trades-per-window']) },
-    settings: { bundleSize: Number(opts['bundle-size']), bundleAge: opts['bundle-age'], checkpointInterval: opts['checkpoint-interval'], parallelism: opts.parallelism ?? 'default (cores)', jobHeap: opts['job-heap'], udfNodeOptions: opts['udf-node-options'], steadyInterval: `${STEADY_FROM * 100}%..${STEADY_TO * 100}% of the input read` },
+    settings: { bundleSize: Number(opts['bundle-size']), bundleAge: opts['bundle-age'], maxInFlight: opts['max-in-flight'] ?? 'job default', checkpointInterval: opts['checkpoint-interval'], parallelism: opts.parallelism ?? 'default (cores)', jobHeap: opts['job-heap'], udfNodeOptions: opts['udf-node-options'], steadyInterval: `${STEADY_FROM * 100}%..${STEADY_TO * 100}% of the input read` },
     targets: TARGETS,
     runs: byKind,
     ceilingRatio: ratio,

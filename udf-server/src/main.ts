@@ -22,6 +22,7 @@ const FLAGS = {
   'metrics-host': { type: 'string' },
   'log-level': { type: 'string' },
   'shutdown-grace-ms': { type: 'string' },
+  'flow-control-window-bytes': { type: 'string' },
   'max-windows-per-bundle': { type: 'string' },
   'momentum-windows': { type: 'string' },
   'min-votes': { type: 'string' },
@@ -37,6 +38,7 @@ const PATHS: Record<string, readonly string[]> = {
   'metrics-host': ['metrics', 'host'],
   'log-level': ['logLevel'],
   'shutdown-grace-ms': ['server', 'shutdownGraceMs'],
+  'flow-control-window-bytes': ['server', 'flowControlWindowBytes'],
   'max-windows-per-bundle': ['limits', 'maxWindowsPerBundle'],
   'momentum-windows': ['scoring', 'momentumWindows'],
   'min-votes': ['scoring', 'consensus', 'minVotes'],
@@ -44,7 +46,7 @@ const PATHS: Record<string, readonly string[]> = {
 };
 
 const USAGE = `usage: crypto-udf-server [--config file.json] ${Object.keys(PATHS).map((f) => `[--${f} v]`).join(' ')}
-Environment: UDF_CONFIG, UDF_HOST, UDF_PORT, UDF_METRICS_PORT, UDF_METRICS_HOST, UDF_SHUTDOWN_GRACE_MS,
+Environment: UDF_CONFIG, UDF_HOST, UDF_PORT, UDF_METRICS_PORT, UDF_METRICS_HOST, UDF_SHUTDOWN_GRACE_MS, UDF_FLOW_CONTROL_WINDOW_BYTES,
 UDF_MAX_WINDOWS_PER_BUNDLE, UDF_MOMENTUM_WINDOWS, UDF_MIN_VOTES, UDF_MODEL_VERSION, LOG_LEVEL.
 Config fields and defaults: udf-server/README.md.`;
 

@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import type { Http2Server, ServerHttp2Session, Settings } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { createLogger, startMetricsServer, type Logger, type MetricsServer } from '@crypto-anomaly/common';
@@ -72,10 +73,16 @@ export async function startUdfServer(config: UdfConfig, options: StartOptions = 
   });
   server.addService(scoringServiceDefinition, service.implementation());
   health.addToServer(server);
+  const flowControl = widenFlowControlWindow(server, config.server.flowControlWindowBytes);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${config.server.host}:${config.server.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err !== null ? reject(err) : resolve(bound)));
+    server.bindAsync(`${config.server.host}:${config.server.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err !== null) return reject(err);
+      flowControl.afterBind();
+      resolve(bound);
+    });
   });
+  if (flowControl.problem !== undefined) logger.warn({ flowControlWindowBytes: config.server.flowControlWindowBytes, problem: flowControl.problem }, 'cannot widen the HTTP/2 flow-control window; large requests will be slower');
   let stopping = false;
   let stopped: Promise<void> | undefined;
   let metricsServer: MetricsServer | undefined;
@@ -120,4 +127,45 @@ export async function startUdfServer(config: UdfConfig, options: StartOptions = 
     metrics,
     shutdown,
   };
+}
+
+/** grpc-js internals this reaches into (stable since 1.10; pinned by test/server.test.ts). */
+interface GrpcServerInternals {
+  commonServerOptions?: { settings?: Settings };
+  http2Servers?: Map<Http2Server, unknown>;
+}
+
+/**
+ * Makes the sidecar advertise a large HTTP/2 receive window (docs/decisions/027). grpc-js has a
+ * client option for it (`grpc-node.flow_control_window`) but no server option, and Node's default
+ * is 65,535 B per stream AND per connection. A ScoreBundle request is several MB, so the Flink
+ * client sent ~32 KB, waited for the sidecar's event loop to read it and answer WINDOW_UPDATE, and
+ * repeated: hundreds of cross-process round trips per request, each a scheduler wake-up on a busy
+ * machine. Here: the initial SETTINGS carry `initialWindowSize` (per stream) and every new session
+ * raises its connection window with `setLocalWindowSize`. Both go through grpc-js private fields;
+ * if a grpc-js upgrade removes them, the server still works with the default window and
+ * `problem` says why (logged at start).
+ */
+function widenFlowControlWindow(server: grpc.Server, windowBytes: number): { afterBind(): void; problem: string | undefined } {
+  const internals = server as unknown as GrpcServerInternals;
+  const result = { problem: undefined as string | undefined, afterBind: (): void => {} };
+  if (windowBytes <= 65_535) return result;
+  if (internals.commonServerOptions === undefined || internals.http2Servers === undefined) {
+    result.problem = 'grpc-js Server has no commonServerOptions/http2Servers (grpc-js changed)';
+    return result;
+  }
+  internals.commonServerOptions.settings = { ...internals.commonServerOptions.settings, initialWindowSize: windowBytes };
+  const widen = (session: ServerHttp2Session): void => {
+    try {
+      session.setLocalWindowSize(windowBytes);
+    } catch {
+      // a session that is already closing: nothing to widen
+    }
+  };
+  result.afterBind = (): void => {
+    for (const http2Server of internals.http2Servers!.keys()) {
+      if (!http2Server.listeners('session').includes(widen as never)) http2Server.on('session', widen);
+    }
+  };
+  return result;
 }

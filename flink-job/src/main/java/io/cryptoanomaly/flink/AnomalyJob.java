@@ -147,7 +147,8 @@ public final class AnomalyJob {
                 "remote-scoring",
                 TypeInformation.of(ScoredWindow.class),
                 new RemoteScoringOperator(
-                    scorer, new RemoteScoringOperator.BundleSettings(config.bundleSize(), config.bundleAge())))
+                    scorer, new RemoteScoringOperator.BundleSettings(
+                        config.bundleSize(), config.bundleAge(), config.scoringMaxInFlight())))
             .uid("remote-scoring");
     scored.sinkTo(sinks.scoredWindows()).name("scored-windows-sink").uid("scored-windows-sink");
     scored

@@ -28,6 +28,8 @@ import org.apache.flink.util.TimeUtils;
  * @param scoringBudget all attempts for one bundle, backoff included; then the job fails
  * @param bundleSize most windows per scoring call
  * @param bundleAge longest a closed window waits for its bundle (processing time)
+ * @param scoringMaxInFlight scoring calls outstanding per subtask while it goes on bundling; 0 = each
+ *     call blocks the task thread (docs/decisions/027)
  * @param transactionalIdPrefix stable across restarts: Kafka fences the previous attempt's producers by it
  * @param transactionTimeout Kafka transaction timeout of the exactly-once sinks; must not exceed
  *     the broker's {@code transaction.max.timeout.ms} and must outlast a checkpoint interval
@@ -63,6 +65,7 @@ public record JobConfig(
     Duration scoringBudget,
     int bundleSize,
     Duration bundleAge,
+    int scoringMaxInFlight,
     String alertsTopic,
     String scoredWindowsTopic,
     String transactionalIdPrefix,
@@ -114,6 +117,10 @@ public record JobConfig(
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   private static final Duration MIN_CHECKPOINT_INTERVAL = Duration.ofMillis(100);
   private static final int MAX_BUNDLE_SIZE = 100_000;
+  static final int DEFAULT_BUNDLE_SIZE = 100;
+  /** docs/decisions/027: on the 2-core benchmark machine calls in flight raised p99 and added no throughput. */
+  static final int DEFAULT_MAX_IN_FLIGHT = 0;
+  private static final int MAX_IN_FLIGHT = io.cryptoanomaly.flink.functions.RemoteScoringOperator.BundleSettings.MAX_IN_FLIGHT;
 
   public JobConfig {
     requireTopic("--raw-trades-topic", rawTradesTopic);
@@ -146,6 +153,10 @@ public record JobConfig(
         "--bundle-size",
         "must be 1.." + MAX_BUNDLE_SIZE + ", got " + bundleSize);
     require(bundleAge.toMillis() >= 1, "--bundle-age", "must be at least 1ms, got " + bundleAge);
+    require(
+        scoringMaxInFlight >= 0 && scoringMaxInFlight <= MAX_IN_FLIGHT,
+        "--scoring-max-in-flight",
+        "must be 0.." + MAX_IN_FLIGHT + ", got " + scoringMaxInFlight);
     require(!transactionalIdPrefix.isBlank(), "--transactional-id-prefix", "must not be empty");
     // Open transactions span a checkpoint interval (they commit when the checkpoint completes).
     require(
@@ -184,8 +195,9 @@ public record JobConfig(
         "localhost:50051",
         Duration.ofSeconds(5),
         Duration.ofSeconds(60),
-        500,
+        DEFAULT_BUNDLE_SIZE,
         Duration.ofMillis(500),
+        DEFAULT_MAX_IN_FLIGHT,
         "alerts",
         "scored-windows",
         "crypto-anomaly-scoring",
@@ -253,6 +265,7 @@ public record JobConfig(
         get(values, "--scoring-budget", JobConfig::duration, d.scoringBudget()),
         get(values, "--bundle-size", Integer::parseInt, d.bundleSize()),
         get(values, "--bundle-age", JobConfig::duration, d.bundleAge()),
+        get(values, "--scoring-max-in-flight", Integer::parseInt, d.scoringMaxInFlight()),
         values.getOrDefault("--alerts-topic", d.alertsTopic()),
         values.getOrDefault("--scored-windows-topic", d.scoredWindowsTopic()),
         values.getOrDefault("--transactional-id-prefix", d.transactionalIdPrefix()),
@@ -294,6 +307,7 @@ public record JobConfig(
           "--scoring-budget",
           "--bundle-size",
           "--bundle-age",
+          "--scoring-max-in-flight",
           "--alerts-topic",
           "--scored-windows-topic",
           "--transactional-id-prefix",

@@ -118,6 +118,7 @@ class JobConfigTest {
             "--scoring-budget", "10s",
             "--bundle-size", "64",
             "--bundle-age", "50ms",
+            "--scoring-max-in-flight", "4",
             "--alerts-topic", "a1",
             "--scored-windows-topic", "s1",
             "--transactional-id-prefix", "e2e-1",
@@ -131,6 +132,7 @@ class JobConfigTest {
     assertThat(config.scoringBudget()).isEqualTo(Duration.ofSeconds(10));
     assertThat(config.bundleSize()).isEqualTo(64);
     assertThat(config.bundleAge()).isEqualTo(Duration.ofMillis(50));
+    assertThat(config.scoringMaxInFlight()).isEqualTo(4);
     assertThat(config.alertsTopic()).isEqualTo("a1");
     assertThat(config.scoredWindowsTopic()).isEqualTo("s1");
     assertThat(config.transactionalIdPrefix()).isEqualTo("e2e-1");
@@ -150,6 +152,8 @@ class JobConfigTest {
     // A broker's default transaction.max.timeout.ms is 15 min; the sink's own default is 1 h.
     assertThat(config.transactionTimeout()).isLessThanOrEqualTo(Duration.ofMinutes(15));
     assertThat(config.restartStrategy()).isEqualTo(JobConfig.RestartStrategy.EXPONENTIAL_DELAY);
+    assertThat(config.scoringMaxInFlight()).isZero();
+    assertThat(config.bundleSize()).isEqualTo(100);
   }
 
   @Test
@@ -161,6 +165,8 @@ class JobConfigTest {
         .hasMessageStartingWith("--scoring-budget: must be at least --scoring-deadline");
     assertThatThrownBy(() -> JobConfig.parse("--bundle-size", "0")).hasMessageStartingWith("--bundle-size: must be 1..");
     assertThatThrownBy(() -> JobConfig.parse("--bundle-age", "0ms")).hasMessageStartingWith("--bundle-age: must be at least 1ms");
+    assertThatThrownBy(() -> JobConfig.parse("--scoring-max-in-flight", "-1")).hasMessageStartingWith("--scoring-max-in-flight: must be 0..64");
+    assertThatThrownBy(() -> JobConfig.parse("--scoring-max-in-flight", "65")).hasMessageStartingWith("--scoring-max-in-flight: must be 0..64");
     assertThatThrownBy(() -> JobConfig.parse("--scoring-address", " ")).hasMessageStartingWith("--scoring-address: must not be empty");
     assertThatThrownBy(() -> JobConfig.parse("--checkpoint-interval", "1min", "--transaction-timeout", "30s"))
         .hasMessageStartingWith("--transaction-timeout: must exceed --checkpoint-interval");

@@ -13,8 +13,9 @@ import io.cryptoanomaly.proto.v1.ScoreBundleResponse;
  * from the state the previous one left. The response has one result per request window, in
  * request order, and one final state per request key.
  *
- * <p>Called on the task thread only, one call at a time; an implementation need not be
- * thread-safe. {@link #close()} releases its resources (channel, threads).
+ * <p>Thread-safe: the scoring operator calls it from up to {@code maxInFlight} call threads at
+ * once (or from the task thread when that is 0), each call with a different bundle whose keys no
+ * other outstanding call holds. {@link #close()} releases its resources (channel, threads).
  */
 public interface Scorer extends AutoCloseable {
 

@@ -5,6 +5,7 @@ import io.cryptoanomaly.proto.v1.ScoreBundleResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
@@ -21,6 +22,8 @@ public final class FakeScorer implements Scorer {
   private final StubScorer stub = new StubScorer();
   private volatile ScoringException failure;
   private volatile UnaryOperator<ScoreBundleResponse> tamper = UnaryOperator.identity();
+  /** Calls wait for this before answering (in-flight tests hold them). */
+  private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
   private final String id = UUID.randomUUID().toString();
 
   public FakeScorer() {
@@ -41,9 +44,20 @@ public final class FakeScorer implements Scorer {
     tamper = change;
   }
 
+  /** From now on, calls are recorded but do not answer until {@link #release()}. */
+  public void hold() {
+    gate = new CompletableFuture<>();
+  }
+
+  /** Lets held and future calls answer. */
+  public void release() {
+    gate.complete(null);
+  }
+
   @Override
   public ScoreBundleResponse score(ScoreBundleRequest request) throws ScoringException {
     requests.add(request);
+    gate.join();
     if (failure != null) {
       throw failure;
     }
