@@ -324,7 +324,8 @@ async function runJob(kind: 'grpc' | 'stub', classpath: string, broker: KafkaBro
   const args = [
     ...JVM_OPENS, ...opts['job-java-opts']!.split(' ').filter((o) => o.length > 0), `-Xms${opts['job-heap']}`, `-Xmx${opts['job-heap']}`, '-cp', classpath, 'io.cryptoanomaly.flink.bench.PipelineBench',
     '--metrics-file', metricsFile, '--metrics-interval', '1 s',
-    '--bounded', '--starting-offsets', 'earliest', '--bootstrap-servers', broker.bootstrap,
+    // Synthetic trades only: no book-ticker topic to read (the job's default is to read it).
+    '--bounded', '--book-ticker', 'off', '--starting-offsets', 'earliest', '--bootstrap-servers', broker.bootstrap,
     '--group-id', `bench-${kind}`, '--scorer', kind, '--scoring-address', `127.0.0.1:${udf?.port ?? 1}`,
     '--checkpoint-dir', join(workDir, `checkpoints-${kind}`), '--checkpoint-interval', opts['checkpoint-interval']!,
     '--transactional-id-prefix', `bench-${kind}-${Date.now()}`, '--restart-strategy', 'none',

@@ -45,6 +45,15 @@ export class BinanceProducer {
   private metricsServer: MetricsServer | undefined;
   /** Exchange minus local clock, from the latest event carrying `E`. */
   private clockOffsetMs = 0;
+  /**
+   * Book tickers carry no `E`; their event time is estimated with clockOffsetMs. Until an event
+   * with `E` has measured the offset they are held back (not estimated with offset 0): an
+   * estimate against the wrong clock would stamp them far from the trades, push the quote
+   * watermark ahead and make every later quote late downstream. Only held when the
+   * subscription has a stream that carries `E`; bounded by MAX_HELD_QUOTES.
+   */
+  private offsetMeasured = false;
+  private readonly heldQuotes: Array<[string, number]> = [];
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly config: ProducerConfig, private readonly deps: ProducerDeps) {
@@ -138,6 +147,7 @@ export class BinanceProducer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.connection.stop();
+      this.releaseHeldQuotes();
       await this.publisher.close();
       await this.kafkaProducer?.disconnect();
       await this.metricsServer?.close();
@@ -166,28 +176,56 @@ export class BinanceProducer {
         return;
       case 'trade': {
         const r = n.record;
-        this.clockOffsetMs = r.eventTimeMs - receivedAtMs;
+        this.measureOffset(r.eventTimeMs, receivedAtMs);
         if (this.sequenced('trade', r.symbol, r.tradeId, r.tradeTimeMs, 'TRADE')) this.emit(topics.trades, r.symbol, tradeCodec.encode(r), tradeCodec.typeName, receivedAtMs);
         return;
       }
       case 'aggTrade': {
         const r = n.record;
-        this.clockOffsetMs = r.eventTimeMs - receivedAtMs;
+        this.measureOffset(r.eventTimeMs, receivedAtMs);
         if (this.sequenced('aggTrade', r.symbol, r.aggTradeId, r.tradeTimeMs, 'AGG_TRADE')) this.emit(topics.aggTrades, r.symbol, aggTradeCodec.encode(r), aggTradeCodec.typeName, receivedAtMs);
         return;
       }
       case 'kline': {
         const r = n.record;
-        this.clockOffsetMs = r.eventTimeMs - receivedAtMs;
+        this.measureOffset(r.eventTimeMs, receivedAtMs);
         if (this.sequenced(`kline_${r.interval}`, r.symbol, r.eventTimeMs, r.eventTimeMs)) this.emit(topics.klines, r.symbol, klineCodec.encode(r), klineCodec.typeName, receivedAtMs);
         return;
       }
       case 'bookTicker': {
         const r = n.record;
+        if (r.eventTimeEstimated && !this.offsetMeasured && this.quotesWaitForOffset) {
+          this.heldQuotes.push([text, receivedAtMs]);
+          if (this.heldQuotes.length >= MAX_HELD_QUOTES) {
+            this.deps.log.warn({ held: this.heldQuotes.length }, 'no event with E yet; estimating book-ticker times with the local clock');
+            this.releaseHeldQuotes();
+          }
+          return;
+        }
         if (this.sequenced('bookTicker', r.symbol, r.updateId, r.eventTimeMs)) this.emit(topics.bookTicker, r.symbol, bookTickerCodec.encode(r), bookTickerCodec.typeName, receivedAtMs);
         return;
       }
     }
+  }
+
+  /** True when some subscribed stream carries `E`, so the clock offset will be measured. */
+  private get quotesWaitForOffset(): boolean {
+    return this.config.streams.some((k) => k !== 'bookTicker');
+  }
+
+  private measureOffset(eventTimeMs: number, receivedAtMs: number): void {
+    this.clockOffsetMs = eventTimeMs - receivedAtMs;
+    if (!this.offsetMeasured) {
+      this.offsetMeasured = true;
+      this.releaseHeldQuotes();
+    }
+  }
+
+  /** Re-runs held book tickers through the data path, now with the measured (or best) offset. */
+  private releaseHeldQuotes(): void {
+    this.offsetMeasured = true;
+    const held = this.heldQuotes.splice(0);
+    for (const [text, at] of held) this.onFrame(text, at);
   }
 
   private sequenced(kind: string, symbol: string, id: number, eventTimeMs: number, gapStream?: Gap['stream']): boolean {
@@ -224,6 +262,9 @@ export class BinanceProducer {
     this.publisher.publish(record);
   }
 }
+
+/** Book tickers held back while waiting for the first clock-offset measurement (a few seconds' worth). */
+const MAX_HELD_QUOTES = 10_000;
 
 function kindOfTopic(config: ProducerConfig, topic: string): string {
   const t = config.kafka.topics;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '@crypto-anomaly/common';
-import { deadLetterCodec, gapCodec, tradeCodec } from '@crypto-anomaly/contract';
+import { bookTickerCodec, deadLetterCodec, gapCodec, tradeCodec } from '@crypto-anomaly/contract';
 import { BinanceProducer } from '../src/app.js';
 import { parseProducerConfig } from '../src/config.js';
 import type { BatchSender, TopicBatch } from '../src/publisher.js';
@@ -99,4 +99,26 @@ test('a serverShutdown event makes the producer move to a new connection', async
   sockets[0]!.send('{"e":"serverShutdown","E":1}');
   assert.equal(sockets.length, 2);
   await producer.stop();
+});
+
+test('book tickers that arrive before any event with E wait for the clock offset instead of being stamped with the local clock', async () => {
+  const clock = new FakeClock();
+  const { factory, sockets } = fakeSockets();
+  const sender = new MemorySender();
+  const config = parseProducerConfig({ symbols: ['BTCUSDT'], streams: ['trade', 'bookTicker'], endpoint: 'ws://binance.test', metrics: { port: -1 } });
+  const producer = new BinanceProducer(config, { log: silentLogger(), sender, clock, socketFactory: factory });
+  await producer.start();
+  sockets[0]!.open();
+  const quote = (u: number): string =>
+    JSON.stringify({ stream: 'btcusdt@bookTicker', data: { u, s: 'BTCUSDT', b: '61685.99', B: '1.0', a: '61686.00', A: '2.0' } });
+  sockets[0]!.send(quote(1));
+  sockets[0]!.send(quote(2));
+  // The recording's exchange clock is far from ours: the first trade measures the offset.
+  const exchangeTime = clock.now() - 2 * 365 * 24 * HOUR;
+  sockets[0]!.send(tradeFrame('BTCUSDT', 1, exchangeTime));
+  sockets[0]!.send(quote(3));
+  await producer.stop();
+  const quotes = (sender.topics.get('book-ticker') ?? []).map((b) => bookTickerCodec.decode(b));
+  assert.deepEqual(quotes.map((q) => q.updateId), [1, 2, 3], 'nothing lost, order kept');
+  for (const q of quotes) assert.ok(Math.abs(q.eventTimeMs - exchangeTime) < 1_000, `quote ${q.updateId} stamped ${q.eventTimeMs}, trade at ${exchangeTime}`);
 });

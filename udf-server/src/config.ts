@@ -79,6 +79,9 @@ const scoringSchema = z
             flowVolumes: z.number().positive().max(1e6).default(1),
             /** Robust z of ln(realized vol) that is a volatility shift (it must also persist consensus.persistWindows). */
             volZ: z.number().positive().max(1000).default(3),
+            // Spread blowout (book tickers, decision 066): robust sigmas of ln(spread_bps), scale floored at spreadMinScale.
+            spreadZ: z.number().positive().max(1000).default(5),
+            spreadMinScale: z.number().min(0.001).max(10).default(0.1),
           })
           .prefault({}),
       })

@@ -120,6 +120,8 @@ function familyOf(code: number): number {
       return 2;
     case 4: // VOLATILITY_REGIME_SHIFT
       return 3;
+    case 7: // SPREAD_BLOWOUT
+      return 4;
     default:
       return 0;
   }
@@ -196,6 +198,8 @@ export function reasonText(feature: string, actual: number, typical: number, z: 
       return `${actual.toFixed(0)} taker buys in one millisecond vs typical ${typical.toFixed(0)} ${zs}`;
     case 'taker_flow':
       return `net taker ${actual >= 0 ? 'buying' : 'selling'} of ${Math.abs(actual).toFixed(2)} typical window volumes (imbalance-weighted) two windows in a row vs alert level ${typical} ${zs}`;
+    case 'spread_bps':
+      return spreadText(actual, typical, z);
     case 'max_trade_share':
       return `largest trade ${(actual * 100).toFixed(1)}% of volume vs typical ${(typical * 100).toFixed(1)}% ${zs}`;
     default:
@@ -203,10 +207,26 @@ export function reasonText(feature: string, actual: number, typical: number, z: 
   }
 }
 
+/** Significant digits for spreads that span 0.001 bps (BTC's one tick) to tens of bps. */
+const bps = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3))));
+
+/**
+ * "spread 12.4 bps vs typical 0.3 bps (x41, time-weighted; widest 50.2 bps, top of book down to
+ * 1,234 quote) (z=+37.1)". `actual`/`typical`: the time-weighted geometric mean spread, bps.
+ */
+export function spreadText(actual: number, typical: number, z: number, widest?: number, minDepth?: number): string {
+  const extra = [
+    `x${Number((actual / typical).toPrecision(3))}, time-weighted`,
+    ...(widest !== undefined ? [`widest ${bps(widest)} bps`] : []),
+    ...(minDepth !== undefined ? [`top of book down to ${minDepth >= 1e4 ? minDepth.toFixed(0) : Number(minDepth.toPrecision(3))} quote`] : []),
+  ];
+  return `spread ${bps(actual)} bps vs typical ${bps(typical)} bps (${extra.join('; ')}) (z=${signed(z, 1)})`;
+}
+
 /**
  * The typology, from ALL reasons (not only the ones shown). A price move is the headline even
  * when volatility moved more in sigmas (a spike spread over many trades raises both), so the
- * checks go in order: return, volatility, persistent one-sided flow (taker_flow), volume (one-sided
+ * checks go in order: return, spread blowout (book tickers), volatility, persistent one-sided flow (taker_flow), volume (one-sided
  * when |imbalance| >= oneSidedImbalance), imbalance, momentum.
  */
 export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 1, buyBurst = NaN, pumpMinBurst = Infinity): AnomalyType {
@@ -218,6 +238,8 @@ export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSide
   // or larger than pumpMinBurst trades in one millisecond).
   if (up && ((burst !== undefined && burst > 0) || buyBurst >= pumpMinBurst)) return 'PUMP_PATTERN';
   if (ret !== undefined) return ret >= 0 ? 'PRICE_SPIKE' : 'FLASH_CRASH';
+  // A blown-out spread (book tickers) is the headline over the volatility and volume it brings.
+  if (z('spread_bps') !== undefined) return 'SPREAD_BLOWOUT';
   if (z('realized_vol') !== undefined) return 'VOLATILITY_REGIME_SHIFT';
   // Persistent net one-sided taking (the activity detector's flow component) is the headline over
   // the volume it comes with.

@@ -24,12 +24,24 @@
  *   max_buy_burst     largest number of taker-buy trades stamped with the SAME millisecond (one
  *                     aggressive order sweeping the book, or a burst of orders); >= 0. A pump's
  *                     rush of same-millisecond buys shows here and nowhere else (scored as log1p)
+ *   spread_bps        the window's time-weighted GEOMETRIC mean relative bid-ask spread, bps of mid,
+ *                     from the book-ticker summary (BookSummary.spread_bps_geo); NaN without quotes.
+ *                     Scored by the activity detector's spread channel (SPREAD_BLOWOUT), not by the
+ *                     generic detectors. Geometric, because a 5 ms flicker to 10x must not look like
+ *                     a 10 s blowout (on the tape the arithmetic mean's max is 17x its median, the
+ *                     geometric mean's 1.22x; decision 066)
+ *   alert-only book features (not scored; present when the window had valid quotes):
+ *     spread_bps_twa (arithmetic time-weighted mean, bps), spread_bps_max (widest quote, bps),
+ *     depth_quote_twa / depth_quote_min (top-of-book depth min(bid x size, ask x size), quote
+ *     currency, time-weighted / smallest), quote_count (updates in the window), max_quote_gap_ms
+ *     (longest stretch without a quote, ms)
  *   vwap              sum(price x quantity) / volume, quote per base (alert feature, not scored)
  *   close             last trade's price (alert field, not scored)
  *   return_pct        (close / previous close - 1) x 100; 0 for a key's first window
  */
 import { DEFAULT_FEATURES, type FeatureSpec } from '@crypto-anomaly/detectors';
 import type { TradeColumns } from './arrow.js';
+import type { BookSummary } from './wire.js';
 import { ValidationError } from './errors.js';
 
 export const F = Object.freeze({
@@ -43,15 +55,44 @@ export const F = Object.freeze({
   tradeRate: 7,
   maxTradeShare: 8,
   maxBuyBurst: 9,
-  vwap: 10,
-  close: 11,
-  returnPct: 12,
+  spreadBps: 10,
+  vwap: 11,
+  close: 12,
+  returnPct: 13,
 });
-export const RAW_SIZE = 13;
+export const RAW_SIZE = 14;
 /** Names of the scored features, in F order (DEFAULT_FEATURES order, then the sidecar's own). */
 export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_trade_share', 'max_buy_burst'] as const);
-/** The detectors' feature schema: packages/detectors' DEFAULT_FEATURES plus max_buy_burst (log1p). */
-export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze([...DEFAULT_FEATURES, { name: 'max_buy_burst', transform: 'log1p' }]);
+/**
+ * The detectors' feature schema: packages/detectors' DEFAULT_FEATURES plus max_buy_burst (log1p)
+ * and spread_bps (identity; the activity detector takes its logarithm). spread_bps is not in
+ * SCORED_FEATURES: the generic detectors cannot be configured to vote on it.
+ */
+export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze([...DEFAULT_FEATURES, { name: 'max_buy_burst', transform: 'log1p' }, { name: 'spread_bps', transform: 'identity' }]);
+
+/**
+ * The book features of a window: spread_bps into out[F.spreadBps] (NaN without valid quotes), the
+ * alert-only ones into `extra` (cleared first). Valid quotes = quote_count - crossed_or_locked.
+ */
+export function bookFeatures(book: BookSummary | undefined, out: Float64Array, extra: Record<string, number>): void {
+  for (const k of Object.keys(extra)) delete extra[k];
+  const valid = book === undefined ? 0 : book.quoteCount - book.crossedOrLocked;
+  if (book === undefined || valid <= 0 || !(book.spreadBpsGeo > 0 && book.spreadBpsGeo < Infinity)) {
+    out[F.spreadBps] = NaN;
+    if (book !== undefined && book.quoteCount > 0) {
+      extra['quote_count'] = book.quoteCount;
+      extra['max_quote_gap_ms'] = book.maxQuoteGapMs;
+    }
+    return;
+  }
+  out[F.spreadBps] = book.spreadBpsGeo;
+  extra['spread_bps_twa'] = book.spreadBpsTwa;
+  extra['spread_bps_max'] = book.spreadBpsMax;
+  extra['depth_quote_twa'] = book.depthQuoteTwa;
+  extra['depth_quote_min'] = book.depthQuoteMin;
+  extra['quote_count'] = book.quoteCount;
+  extra['max_quote_gap_ms'] = book.maxQuoteGapMs;
+}
 
 /**
  * Fills `out` for a window with at least one trade. `prevReturns` are the key's previous window

@@ -28,9 +28,9 @@ import {
 } from '@crypto-anomaly/detectors';
 import { decodeTrades, type TradeColumns } from './arrow.js';
 import { configVersion as hashConfig, type ScoringConfig, type UdfConfig } from './config.js';
-import { anomalyType, decide, reasonText, severityOf, stepIncident } from './consensus.js';
+import { anomalyType, decide, reasonText, severityOf, spreadText, stepIncident } from './consensus.js';
 import { ValidationError } from './errors.js';
-import { computeFeatures, F, RAW_SIZE, UDF_FEATURES } from './features.js';
+import { bookFeatures, computeFeatures, F, RAW_SIZE, UDF_FEATURES } from './features.js';
 import { decodeState, encodeState, type KeyStateData } from './state.js';
 import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore } from './wire.js';
 
@@ -81,6 +81,7 @@ export class Scorer {
   private readonly thresholds: Float64Array;
   // Scratch, reused for every window (the scorer is synchronous, so nothing interleaves).
   private readonly raw = new Float64Array(RAW_SIZE);
+  private readonly bookExtra: Record<string, number> = {};
   private readonly x: Float64Array;
   private readonly probe: Float64Array;
   private readonly scores: Float64Array;
@@ -94,7 +95,7 @@ export class Scorer {
     this.zscore = new ZScoreDetector(this.schema, { warmUp: d.zscore.warmUp, halfLife: d.zscore.halfLife, features: d.zscore.features });
     this.mad = new MadDetector(this.schema, { warmUp: d.mad.warmUp, window: d.mad.window, features: d.mad.features });
     const a = d.activity;
-    this.activity = new ActivityDetector(this.schema, { warmUp: a.warmUp, window: a.window, burstZ: a.burstZ, flowVolumes: a.flowVolumes, volZ: a.volZ, gate: a.gate });
+    this.activity = new ActivityDetector(this.schema, { warmUp: a.warmUp, window: a.window, burstZ: a.burstZ, flowVolumes: a.flowVolumes, volZ: a.volZ, spreadZ: a.spreadZ, spreadMinScale: a.spreadMinScale, gate: a.gate });
     this.vol = new VolatilityRegimeDetector(this.schema, { warmUp: d.volatility.warmUp, lambda: d.volatility.lambda });
     this.ensemble = new Ensemble(this.schema, [
       new GatedDetector(this.zscore, { threshold: d.zscore.gate }),
@@ -244,6 +245,7 @@ export class Scorer {
     const cfg = this.config;
     const raw = this.raw;
     computeFeatures(cols, w.windowEndMs - w.windowStartMs, st.prevClose, st.returns, cfg.momentumWindows, raw, where);
+    bookFeatures(w.book, raw, this.bookExtra);
     const x = this.x;
     for (let i = 0; i < x.length; i++) x[i] = this.schema.transform(i, raw[i]!);
 
@@ -286,6 +288,7 @@ export class Scorer {
     const names = this.schema.names;
     for (let i = 0; i < names.length; i++) if (!Number.isNaN(raw[i]!)) features[names[i]!] = raw[i]!;
     if (!Number.isNaN(raw[F.vwap]!)) features['vwap'] = raw[F.vwap]!;
+    Object.assign(features, this.bookExtra);
 
     return {
       symbol: w.symbol,
@@ -387,6 +390,10 @@ export class Scorer {
         if (Number.isFinite(c.countZ)) offer({ feature: F.tradeCount, z: c.countZ, typical: Math.log1p(c.typicalCount), detector: DETECTORS[ACT] });
       }
       if (c.vol >= a.volZ) offer({ feature: F.realizedVol, z: c.vol, typical: c.typicalVol, detector: DETECTORS[ACT] });
+      if (c.spread >= a.spreadZ) {
+        const spread = raw[F.spreadBps]!;
+        extra.push({ feature: 'spread_bps', actual: spread, typical: c.typicalSpread, z: c.spreadZ, detector: DETECTORS[ACT], text: spreadText(spread, c.typicalSpread, c.spreadZ, this.bookExtra['spread_bps_max'], this.bookExtra['depth_quote_min']) });
+      }
       // A burst that happens to follow a one-sided window is a burst: flow is the headline only
       // when it is at least as far past its level as the burst is past its own.
       if (c.flow >= a.flowVolumes && c.flow / a.flowVolumes >= c.burst / a.burstZ) {

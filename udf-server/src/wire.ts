@@ -21,6 +21,24 @@ export interface KeyState {
   readonly state: Uint8Array;
 }
 
+/**
+ * The window's book-ticker summary (scoring.proto BookSummary; units there): spreads in bps of
+ * mid, depth in quote currency, times in ms. Absent = no quote seen for this key and window.
+ */
+export interface BookSummary {
+  readonly quoteCount: number;
+  readonly spreadBpsTwa: number;
+  readonly spreadBpsGeo: number;
+  readonly spreadBpsMax: number;
+  readonly spreadBpsLast: number;
+  readonly lastBid: number;
+  readonly lastAsk: number;
+  readonly depthQuoteTwa: number;
+  readonly depthQuoteMin: number;
+  readonly maxQuoteGapMs: number;
+  readonly crossedOrLocked: number;
+}
+
 export interface WindowToScore {
   readonly key: string;
   readonly symbol: string;
@@ -32,6 +50,43 @@ export interface WindowToScore {
   readonly tradesArrow: Uint8Array;
   /** Flink's kline for the window; the scorer does not need it (features come from trades). */
   readonly kline: Kline | undefined;
+  /** Book-ticker summary; undefined = no quotes (or an older job): no spread features. */
+  readonly book?: BookSummary | undefined;
+}
+
+function emptyBook(): { -readonly [K in keyof BookSummary]: BookSummary[K] } {
+  return { quoteCount: 0, spreadBpsTwa: 0, spreadBpsGeo: 0, spreadBpsMax: 0, spreadBpsLast: 0, lastBid: 0, lastAsk: 0, depthQuoteTwa: 0, depthQuoteMin: 0, maxQuoteGapMs: 0, crossedOrLocked: 0 };
+}
+
+function readBook(bytes: Uint8Array): BookSummary {
+  const r = new BinaryReader(bytes);
+  const b = emptyBook();
+  while (r.pos < r.len) {
+    const [no, wt] = r.tag();
+    if (no === 1 && wt === WireType.Varint) b.quoteCount = r.uint32();
+    else if (no === 2 && wt === WireType.Bit64) b.spreadBpsTwa = r.double();
+    else if (no === 3 && wt === WireType.Bit64) b.spreadBpsGeo = r.double();
+    else if (no === 4 && wt === WireType.Bit64) b.spreadBpsMax = r.double();
+    else if (no === 5 && wt === WireType.Bit64) b.spreadBpsLast = r.double();
+    else if (no === 6 && wt === WireType.Bit64) b.lastBid = r.double();
+    else if (no === 7 && wt === WireType.Bit64) b.lastAsk = r.double();
+    else if (no === 8 && wt === WireType.Bit64) b.depthQuoteTwa = r.double();
+    else if (no === 9 && wt === WireType.Bit64) b.depthQuoteMin = r.double();
+    else if (no === 10 && wt === WireType.Varint) b.maxQuoteGapMs = int64(r, 'book.max_quote_gap_ms');
+    else if (no === 11 && wt === WireType.Varint) b.crossedOrLocked = r.uint32();
+    else r.skip(wt, no);
+  }
+  return b;
+}
+
+function writeBook(w: BinaryWriter, b: BookSummary): void {
+  w.tag(8, WireType.LengthDelimited).fork();
+  if (b.quoteCount !== 0) w.tag(1, WireType.Varint).uint32(b.quoteCount);
+  const doubles: [number, number][] = [[2, b.spreadBpsTwa], [3, b.spreadBpsGeo], [4, b.spreadBpsMax], [5, b.spreadBpsLast], [6, b.lastBid], [7, b.lastAsk], [8, b.depthQuoteTwa], [9, b.depthQuoteMin]];
+  for (const [no, v] of doubles) if (v !== 0) w.tag(no, WireType.Bit64).double(v);
+  if (b.maxQuoteGapMs !== 0) w.tag(10, WireType.Varint).int64(b.maxQuoteGapMs);
+  if (b.crossedOrLocked !== 0) w.tag(11, WireType.Varint).uint32(b.crossedOrLocked);
+  w.join();
 }
 
 export interface ScoreBundleRequest {
@@ -76,6 +131,7 @@ function readWindow(bytes: Uint8Array): WindowToScore {
   let windowEndMs = 0;
   let tradesArrow: Uint8Array = new Uint8Array(0);
   let kline: Kline | undefined;
+  let book: BookSummary | undefined;
   while (r.pos < r.len) {
     const [no, wt] = r.tag();
     if (no === 1 && wt === WireType.LengthDelimited) key = r.string();
@@ -85,9 +141,10 @@ function readWindow(bytes: Uint8Array): WindowToScore {
     else if (no === 5 && wt === WireType.Varint) windowEndMs = int64(r, 'window_end_ms');
     else if (no === 6 && wt === WireType.LengthDelimited) tradesArrow = r.bytes();
     else if (no === 7 && wt === WireType.LengthDelimited) kline = klineCodec.decode(r.bytes());
+    else if (no === 8 && wt === WireType.LengthDelimited) book = readBook(r.bytes());
     else r.skip(wt, no);
   }
-  return { key, symbol, interval, windowStartMs, windowEndMs, tradesArrow, kline };
+  return book === undefined ? { key, symbol, interval, windowStartMs, windowEndMs, tradesArrow, kline } : { key, symbol, interval, windowStartMs, windowEndMs, tradesArrow, kline, book };
 }
 
 /** Bytes -> request; any protobuf-level problem is a ValidationError (BAD_PROTOBUF). */
@@ -132,6 +189,7 @@ export function encodeRequest(req: ScoreBundleRequest): Uint8Array {
     if (win.windowEndMs !== 0) w.tag(5, WireType.Varint).int64(win.windowEndMs);
     if (win.tradesArrow.length > 0) w.tag(6, WireType.LengthDelimited).bytes(win.tradesArrow);
     if (win.kline !== undefined) w.tag(7, WireType.LengthDelimited).bytes(klineCodec.encode(win.kline));
+    if (win.book !== undefined) writeBook(w, win.book);
     w.join();
   }
   return w.finish();

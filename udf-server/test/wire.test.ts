@@ -21,7 +21,8 @@ describe('scoring wire codec', () => {
     baseVolume: 1, quoteVolume: 100, takerBuyBaseVolume: 0.5, takerBuyQuoteVolume: 50, tradeCount: 50, vwap: 100,
     isClosed: true, eventTimeMs: T0 + 10_000, source: 'FLINK' as const,
   };
-  const req = requestOf([{ ...windows[0]!, kline }, windows[1]!], [{ key: 'BTCUSDT/10s', state: new Uint8Array([1, 2, 3]) }], 'bundle-7');
+  const book = { quoteCount: 812, spreadBpsTwa: 0.0213, spreadBpsGeo: 0.0171, spreadBpsMax: 1.25, spreadBpsLast: 0.0016, lastBid: 61685.99, lastAsk: 61686, depthQuoteTwa: 48_211.5, depthQuoteMin: 1.2, maxQuoteGapMs: 1_204, crossedOrLocked: 2 };
+  const req = requestOf([{ ...windows[0]!, kline, book }, windows[1]!], [{ key: 'BTCUSDT/10s', state: new Uint8Array([1, 2, 3]) }], 'bundle-7');
 
   it('encodes requests exactly as the generated schema does', () => {
     const mine = encodeRequest(req);
@@ -31,6 +32,11 @@ describe('scoring wire codec', () => {
     assert.equal(msg.bundleId, 'bundle-7');
     assert.equal(msg.windows[0]!.windowStartMs, BigInt(T0));
     assert.equal(msg.windows[0]!.kline?.close, 100.5);
+    const sent = msg as unknown as { windows: { book?: { quoteCount: number; spreadBpsGeo: number; maxQuoteGapMs: bigint } }[] };
+    assert.equal(sent.windows[0]!.book?.quoteCount, 812);
+    assert.equal(sent.windows[0]!.book?.spreadBpsGeo, 0.0171);
+    assert.equal(sent.windows[0]!.book?.maxQuoteGapMs, 1_204n);
+    assert.equal(sent.windows[1]!.book, undefined, 'absent book stays absent');
   });
 
   it('decodes what the generated schema encodes', () => {

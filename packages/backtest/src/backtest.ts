@@ -7,6 +7,7 @@ import { parseUdfConfig, type ScoringConfig } from '@crypto-anomaly/udf-server';
 import { evaluateClean, evaluateType, type CleanMetrics, type TypeMetrics } from './evaluate.js';
 import { INJECTABLE_TYPES, inject, schedule, type InjectedType, type LabelledEvent } from './inject.js';
 import { runScorer, type ScoredWindow } from './run.js';
+import { bookSummaries, injectBook, loadBook, loopBook, type Book } from './book.js';
 import { loadTape, loopTape, type Tape } from './tape.js';
 import { bundlesOf } from './windows.js';
 
@@ -25,6 +26,8 @@ export interface BacktestOptions {
   readonly scoring?: ScoringConfig;
   /** Already loaded tape (tests); otherwise files / the bundled tape. */
   readonly tape?: Tape;
+  /** Already loaded book tickers (tests); otherwise read from the same files as the tape. */
+  readonly book?: Book;
 }
 
 export interface RunOutput {
@@ -65,12 +68,11 @@ export function calibrationPoints(windows: readonly ScoredWindow[], afterMs: num
   return out;
 }
 
-export const NOT_COVERED = [
-  {
-    type: 'SPREAD_BLOWOUT',
-    why: 'needs book tickers; the sidecar is sent only trades (WindowToScore has no quotes), so neither the backtest nor production can score it yet (proposal: a book-ticker summary per window in scoring.proto)',
-  },
-];
+/** Types the run could not measure, and why (SPREAD_BLOWOUT on a recording without @bookTicker). */
+export const NO_BOOK = {
+  type: 'SPREAD_BLOWOUT',
+  why: 'the recording has no @bookTicker quotes for these symbols (the spread features come from the per-window book summary, decision 066)',
+};
 
 export function thresholdsOf(scoring: ScoringConfig): Record<string, number> {
   const d = scoring.detectors as Record<string, { threshold: number }>;
@@ -82,6 +84,18 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
   const loaded = o.tape ?? (await loadTape({ ...(o.files !== undefined ? { files: o.files } : {}), ...(o.symbols !== undefined ? { symbols: o.symbols } : {}) }));
   const passes = o.loop ?? 20;
   const { tape, spanMs } = loopTape(loaded, passes, 60_000);
+  const files = { ...(o.files !== undefined ? { files: o.files } : {}), ...(o.symbols !== undefined ? { symbols: o.symbols } : {}) };
+  const book = loopBook(o.book ?? (o.tape !== undefined ? new Map() : await loadBook(files)), loaded, passes, spanMs);
+  const hasBook = [...book.values()].some((q) => q.timeMs.length > 0);
+  const summariesOf = (b: Book) => {
+    const cache = new Map<string, ReturnType<typeof bookSummaries>>();
+    return (interval: string) => {
+      let s = cache.get(interval);
+      if (s === undefined) cache.set(interval, (s = bookSummaries(b, interval === '1m' ? 60_000 : 10_000)));
+      return s;
+    };
+  };
+  const cleanBooks = summariesOf(book);
   const intervals = o.intervals ?? ['10s'];
   const symbols = [...tape.keys()].sort();
   if (symbols.length === 0) throw new Error('the recording holds no trades');
@@ -105,12 +119,18 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
   for (const [s, rows] of tape) occupied.set(s, new Set(rows.map((t) => Math.floor(t.timeMs / 10_000) * 10_000)));
   const hasTrades = (symbol: string, startMs: number): boolean => occupied.get(symbol)?.has(startMs) === true;
 
-  const clean = runScorer(bundlesOf(tape, intervals), scoring, thresholds);
+  const clean = runScorer(bundlesOf(tape, intervals, cleanBooks), scoring, thresholds);
   const runs: RunOutput[] = [{ name: 'clean tape (no injections)', events: [], windows: clean.windows }];
   const types: TypeMetrics[] = [];
+  const notCovered: { type: string; why: string }[] = [];
   for (const type of o.types ?? INJECTABLE_TYPES) {
+    if (type === 'SPREAD_BLOWOUT' && !hasBook) {
+      notCovered.push(NO_BOOK);
+      continue;
+    }
     const events = schedule({ type, symbols, firstWindowMs, totalWindows, warmUpWindows, spacing, hasTrades });
-    const res = runScorer(bundlesOf(inject(tape, events, magnitude), intervals), scoring, thresholds);
+    const books = type === 'SPREAD_BLOWOUT' ? summariesOf(injectBook(book, events, magnitude)) : cleanBooks;
+    const res = runScorer(bundlesOf(inject(tape, events, magnitude), intervals, books), scoring, thresholds);
     runs.push({ name: `injected ${type}`, events, windows: res.windows });
     types.push(evaluateType(type, events, res.windows, evaluatedFromMs));
   }
@@ -130,7 +150,7 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
       spacing,
       clean: evaluateClean(clean.windows, evaluatedFromMs, '10s', passes > 1 ? spanMs : undefined),
       types,
-      notCovered: NOT_COVERED,
+      notCovered,
       cost: { microsPerWindow: clean.microsPerWindow, stateBytes: clean.stateBytes, windowsScored: clean.windows.length },
       calibration: calibrationPoints(clean.windows, evaluatedFromMs),
     },

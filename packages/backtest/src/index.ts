@@ -1,4 +1,5 @@
 export * from './tape.js';
+export * from './book.js';
 export * from './windows.js';
 export * from './run.js';
 export * from './inject.js';

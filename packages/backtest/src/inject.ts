@@ -33,11 +33,15 @@
  *                              largest same-millisecond buy run is 82 trades (one taker order
  *                              sweeping many makers), so a rush must be larger to be a rush.
  *   MARKET_WIDE_MOVE           the flash crash above in EVERY symbol of the tape at W.
- *   SPREAD_BLOWOUT             not injectable: the sidecar sees no book tickers (see report).
+ *   SPREAD_BLOWOUT             on the REAL book tickers of W from +3 s to +7 s: every quote's spread
+ *                              widened 40x around its own mid and both top-of-book sizes / 10
+ *                              (book.ts injectBook); trades untouched. The tape's own largest
+ *                              10 s time-weighted geometric-mean spread is 1.22x (BTC) / 1.06x
+ *                              (ETH) its median; 4 s at 40x makes ~4.4x.
  */
 import { sortTrades, type Tape, type Trade } from './tape.js';
 
-export const INJECTABLE_TYPES = ['PRICE_SPIKE', 'FLASH_CRASH', 'VOLUME_BURST', 'VOLATILITY_REGIME_SHIFT', 'ONE_SIDED_FLOW', 'PUMP_PATTERN', 'MARKET_WIDE_MOVE'] as const;
+export const INJECTABLE_TYPES = ['PRICE_SPIKE', 'FLASH_CRASH', 'VOLUME_BURST', 'VOLATILITY_REGIME_SHIFT', 'ONE_SIDED_FLOW', 'PUMP_PATTERN', 'MARKET_WIDE_MOVE', 'SPREAD_BLOWOUT'] as const;
 export type InjectedType = (typeof INJECTABLE_TYPES)[number];
 
 /** Windows an injected event spans (its label covers them all; detection is timed from the first). */
@@ -49,6 +53,7 @@ export const EVENT_WINDOWS: Readonly<Record<InjectedType, number>> = Object.free
   ONE_SIDED_FLOW: 3,
   PUMP_PATTERN: 1,
   MARKET_WIDE_MOVE: 1,
+  SPREAD_BLOWOUT: 1,
 });
 
 export interface LabelledEvent {
@@ -201,6 +206,9 @@ function plant(rows: Trade[], e: LabelledEvent, m: number): Trade[] {
       for (let i = last; i < rows.length; i++) out.push(rows[i]!);
       return out;
     }
+    case 'SPREAD_BLOWOUT':
+      // Book tickers only (book.ts injectBook): a spread can blow out without a trade.
+      return rows;
     case 'PUMP_PATTERN': {
       const at = w + 6_000;
       const [a] = range(rows, at, at + 1);

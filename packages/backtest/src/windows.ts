@@ -9,7 +9,7 @@
  * limits are not hit first. That is also the cross-symbol context the typology uses
  * (market-wide move): windows of one interval and start in one bundle.
  */
-import { tradesToArrow, type WindowToScore } from '@crypto-anomaly/udf-server';
+import { tradesToArrow, type BookSummary, type WindowToScore } from '@crypto-anomaly/udf-server';
 import type { Tape, Trade } from './tape.js';
 
 export const INTERVALS: Readonly<Record<string, number>> = Object.freeze({ '10s': 10_000, '1m': 60_000 });
@@ -20,6 +20,8 @@ export interface TapeWindow {
   readonly startMs: number;
   readonly endMs: number;
   readonly trades: readonly Trade[];
+  /** The window's book-ticker summary (book.ts), as the Flink job attaches it; absent = no quotes. */
+  readonly book?: BookSummary;
 }
 
 export function intervalMs(interval: string): number {
@@ -43,12 +45,19 @@ export function windowsOf(symbol: string, trades: readonly Trade[], interval: st
   return out;
 }
 
-/** All windows of the tape, grouped into bundles by window end, in time order. */
-export function bundlesOf(tape: Tape, intervals: readonly string[]): TapeWindow[][] {
+/**
+ * All windows of the tape, grouped into bundles by window end, in time order. `books(interval)`
+ * gives each symbol's per-window book summaries (book.ts bookSummaries) when the run has quotes.
+ */
+export function bundlesOf(tape: Tape, intervals: readonly string[], books?: (interval: string) => Map<string, Map<number, BookSummary>>): TapeWindow[][] {
   const byEnd = new Map<number, TapeWindow[]>();
   for (const interval of intervals) {
+    const summaries = books?.(interval);
     for (const [symbol, trades] of [...tape].sort(([a], [b]) => a.localeCompare(b))) {
-      for (const w of windowsOf(symbol, trades, interval)) {
+      const bySymbol = summaries?.get(symbol);
+      for (const plain of windowsOf(symbol, trades, interval)) {
+        const book = bySymbol?.get(plain.startMs);
+        const w: TapeWindow = book === undefined ? plain : { ...plain, book };
         let b = byEnd.get(w.endMs);
         if (b === undefined) byEnd.set(w.endMs, (b = []));
         b.push(w);
@@ -67,5 +76,6 @@ export function toWindowToScore(w: TapeWindow): WindowToScore {
     windowEndMs: w.endMs,
     tradesArrow: tradesToArrow(w.trades.map((t) => ({ tradeTimeMs: t.timeMs, tradeId: t.id, price: t.price, quantity: t.quantity, takerBuy: t.takerBuy }))),
     kline: undefined,
+    ...(w.book !== undefined ? { book: w.book } : {}),
   };
 }

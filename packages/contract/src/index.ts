@@ -6,5 +6,6 @@ export {
   ScoreBundleRequestSchema,
   ScoreBundleResponseSchema,
   WindowToScoreSchema,
+  BookSummarySchema,
   KeyStateSchema,
 } from './gen/cryptoanomaly/v1/scoring_pb.js';

@@ -75,4 +75,58 @@ describe('ActivityDetector', () => {
     assert.equal(d.stateSize(), 9 + 32 * 12 + 6);
     assert.throws(() => new ActivityDetector(SCHEMA, { window: 16 }).loadState(d.saveState()), /does not match/);
   });
+
+  describe('spread channel (book tickers, decision 066)', () => {
+    const SPREAD = new FeatureSchema([
+      { name: 'volume', transform: 'log1p' },
+      { name: 'trade_count', transform: 'log1p' },
+      { name: 'realized_vol', transform: 'identity' },
+      { name: 'volume_imbalance', transform: 'identity' },
+      { name: 'spread_bps', transform: 'identity' },
+    ]);
+    const q = (volume: number, spread: number): Float64Array =>
+      SPREAD.vectorise({ volume, trade_count: 200, realized_vol: 1e-3, volume_imbalance: 0, spread_bps: spread });
+    /** 32 windows: spread 0.01 bps x exp(0.02 k), k = -15..16 (tick-bound: tiny robust sigma). */
+    function spreadWarmed(): ActivityDetector {
+      const d = new ActivityDetector(SPREAD);
+      for (let k = -15; k <= 16; k++) d.learn(q(10, 0.01 * Math.exp(0.02 * k)));
+      return d;
+    }
+
+    it('scores ln(spread) against its median with the scale floored at spreadMinScale', () => {
+      const d = spreadWarmed();
+      const c = d.components(q(10, 0.05));
+      // ln values 0.02 k around ln 0.01: median ln 0.01 + 0.01 (k = 0.5 between 0 and 1), MAD
+      // x 1.4826 = 0.16 x 1.4826 = 0.237 > floor 0.1.
+      const med = Math.log(0.01) + 0.01;
+      const scale = 1.4826 * 0.16;
+      assert.ok(Math.abs(c.spreadZ - (Math.log(0.05) - med) / scale) < 1e-5, JSON.stringify(c));
+      assert.ok(Math.abs(c.typicalSpread - Math.exp(med)) < 1e-8);
+      assert.ok(Math.abs(d.score(q(10, 0.05)) - c.spread / 5) < 1e-9, 'x5 spread: z 6.8 / level 5');
+      assert.ok(d.score(q(10, 0.015)) < 1, 'x1.5 spread stays below the level');
+    });
+
+    it('does not vote on spread, nor learn it, for a window without quotes', () => {
+      const d = spreadWarmed();
+      const before = d.components(q(10, 0.05)).spreadZ;
+      assert.equal(d.components(q(10, NaN)).spread, 0);
+      assert.ok(d.score(q(10, NaN)) < 1);
+      for (let i = 0; i < 40; i++) d.learn(q(10, NaN));
+      assert.equal(d.components(q(10, 0.05)).spreadZ, before, 'the spread baseline is untouched by quote-less windows');
+    });
+
+    it('does not learn a blowout it flagged and keeps the 4-channel state at 9 + 32 x 16 + 6 bytes', () => {
+      const d = spreadWarmed();
+      const blob = d.saveState();
+      assert.ok(d.score(q(10, 0.5)) >= 1);
+      d.learn(q(10, 0.5));
+      const e = new ActivityDetector(SPREAD);
+      e.loadState(blob);
+      assert.deepEqual(d.components(q(10, 0.05)), e.components(q(10, 0.05)), 'the flagged window was not learned');
+      assert.equal(d.stateSize(), 9 + 32 * 16 + 6);
+      // A schema without the spread feature keeps the 3-channel layout (old states stay readable).
+      assert.equal(new ActivityDetector(SCHEMA).stateSize(), 9 + 32 * 12 + 6);
+      assert.throws(() => new ActivityDetector(SCHEMA).loadState(blob), /fingerprint/);
+    });
+  });
 });

@@ -2,11 +2,13 @@
 // from a seed (cached, fitting is the slow part), and the list of detectors the contract covers.
 import {
   ActivityDetector, FeatureSchema, GatedDetector, GaussianMixtureDetector, HalfSpaceTreesDetector, IsolationForestDetector,
-  KMeansDetector, MadDetector, VolatilityRegimeDetector, ZScoreDetector, fitSharedModels, syntheticWindows,
+  KMeansDetector, MadDetector, VolatilityRegimeDetector, ZScoreDetector, fitSharedModels, syntheticWindows, DEFAULT_FEATURES,
   type Detector, type FeatureVector, type FittedModels,
 } from '../src/index.js';
 
 export const SCHEMA = new FeatureSchema();
+/** The default schema plus the sidecar's book-ticker spread feature (udf-server features.ts). */
+export const SPREAD_SCHEMA = new FeatureSchema([...DEFAULT_FEATURES, { name: 'spread_bps', transform: 'identity' }]);
 /** Windows before the first anomaly in the labelled fixture: every detector is warm by then. */
 export const CLEAN_PREFIX = 300;
 
@@ -37,6 +39,9 @@ export const DETECTOR_CASES: readonly DetectorCase[] = [
   { name: 'ZScoreDetector', make: (_seed, schema = SCHEMA) => new ZScoreDetector(schema) },
   { name: 'MadDetector', make: (_seed, schema = SCHEMA) => new MadDetector(schema) },
   { name: 'ActivityDetector', make: (_seed, schema = SCHEMA) => new ActivityDetector(schema) },
+  // With the book-ticker spread channel (decision 066); the fixture has no quotes, so it also
+  // proves that windows without the feature neither throw nor vote on spread.
+  { name: 'ActivityDetector(spread channel)', make: (_seed, schema = SPREAD_SCHEMA) => new ActivityDetector(schema) },
   { name: 'VolatilityRegimeDetector', make: (_seed, schema = SCHEMA) => new VolatilityRegimeDetector(schema) },
   { name: 'HalfSpaceTreesDetector', make: (seed, schema = SCHEMA) => new HalfSpaceTreesDetector(schema, { seed }) },
   { name: 'IsolationForestDetector', make: (seed, schema = SCHEMA) => new IsolationForestDetector(schema, models(seed).isolationForest) },

@@ -149,6 +149,10 @@ async function up(o: UpOptions): Promise<void> {
         'scoring-address': sidecar.address,
         'checkpoint-dir': checkpointDir,
         'checkpoint-interval': o.checkpointInterval,
+        // Book tickers join the trades' windows (spread features, decision 066) when the producer
+        // publishes them; without them the job runs trade-only (an empty topic would only go idle).
+        'book-ticker-topic': CONTRACT_TOPICS.bookTicker,
+        'book-ticker': o.streams.split(',').map((s: string) => s.trim()).includes('bookTicker') ? 'on' : 'off',
       },
       webUiPort: o.webUiPort,
       ...(restoreFrom !== undefined ? { restoreFrom } : {}),

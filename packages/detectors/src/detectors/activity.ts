@@ -15,10 +15,18 @@
  *           else 0: at least `flowVolumes` typical volumes of net taking in the same direction,
  *           two windows in a row. A single big one-sided window (one sweep) is not "flow".
  *   vol     robust z of ln(realized vol) (up only).
+ *   spread  robust z of ln(relative spread) (up only), when the schema has the spread feature
+ *           (`spread_bps`: the window's time-weighted GEOMETRIC mean bid-ask spread from book
+ *           tickers, decision 066): a spread blowout / liquidity gap. Its scale has a floor of
+ *           `spreadMinScale` log units, because a liquid pair's spread sits on one tick most of
+ *           the time (robust sigma ~0.01-0.03 on the tape): with the defaults a window must hold
+ *           a spread e^(5 x 0.1) = 1.65x its typical level on (time-weighted) average to reach
+ *           the level; the tape's own maximum is 1.22x (BTC) / 1.06x (ETH). A window without
+ *           quotes (missing feature) scores 0 here and leaves the spread baseline as it was.
  *
- * Score = max(burst / burstZ, flow / flowVolumes, vol / volZ): "multiples of the alert level",
- * so 1 means one component is at its level; `components()` gives the three raw values for the
- * typology and the reasons. Higher = more anomalous; 0 while cold.
+ * Score = max(burst / burstZ, flow / flowVolumes, vol / volZ, spread / spreadZ): "multiples of
+ * the alert level", so 1 means one component is at its level; `components()` gives the raw
+ * values for the typology and the reasons. Higher = more anomalous; 0 while cold.
  *
  * Learning: the ring does not learn a window scored >= `gate` (don't learn what you flagged; up to
  * `maxConsecutiveSkips` in a row so a lasting change is adopted), but the previous window's h is
@@ -27,7 +35,9 @@
  * Raw values are recovered from the schema transform (log1p -> expm1), so the baseline is in true
  * log space whatever the units: ln(1 + volume) would be linear for a coin traded in 0.001s.
  *
- * State per symbol: float32 ring window x 3 (384 B at 32), f32 previous h, u16 skips.
+ * State per symbol: float32 ring window x 3 (384 B at 32), f32 previous h, u16 skips; with the
+ * spread feature in the schema the ring has a 4th channel (+128 B at 32). Without it the layout
+ * and fingerprint are exactly those of the 3-channel detector, so old states stay readable.
  */
 import type { ByteReader, ByteWriter } from '../codec.js';
 import { BaseDetector, checkOption } from '../detector.js';
@@ -41,6 +51,8 @@ export interface ActivityOptions {
   readonly countFeature?: string;
   readonly imbalanceFeature?: string;
   readonly volFeature?: string;
+  /** Relative spread (bps); the spread channel exists only when the schema has this feature. */
+  readonly spreadFeature?: string;
   /** Windows in the robust baseline (4 bytes x 3 per window). */
   readonly window?: number;
   readonly warmUp?: number;
@@ -52,6 +64,10 @@ export interface ActivityOptions {
   readonly flowVolumes?: number;
   /** Alert level of `vol`, robust sigmas of ln(realized vol). */
   readonly volZ?: number;
+  /** Alert level of `spread`, robust sigmas of ln(spread). */
+  readonly spreadZ?: number;
+  /** Floor of the spread channel's robust scale, log units. */
+  readonly spreadMinScale?: number;
   /** Score (alert-level multiples) at or above which the ring does not learn the window. */
   readonly gate?: number;
   readonly maxConsecutiveSkips?: number;
@@ -61,15 +77,20 @@ const MAD_TO_SIGMA = 1.4826;
 /** Floor of the robust scale in log units (a constant series would divide by 0). */
 const MIN_SCALE = 0.05;
 const VOL_FLOOR = 1e-8;
-const CH = 3;
 const VOLUME = 0;
 const COUNT = 1;
 const RVOL = 2;
+const SPREAD = 3;
 
 export interface ActivityComponents {
   burst: number;
   flow: number;
   vol: number;
+  /** Robust z of ln(spread) clipped at 0 (0 when there is no spread channel or no quotes). */
+  spread: number;
+  /** Robust z of ln(spread), signed (NaN when unknown), and exp(median): the typical spread. */
+  spreadZ: number;
+  typicalSpread: number;
   /** Robust z of ln(volume) and ln(trade count), signed. */
   volumeZ: number;
   countZ: number;
@@ -89,6 +110,10 @@ export class ActivityDetector extends BaseDetector {
   readonly burstZ: number;
   readonly flowVolumes: number;
   readonly volZ: number;
+  readonly spreadZ: number;
+  readonly spreadMinScale: number;
+  /** Channels in the ring: 3, or 4 with the spread feature. */
+  private readonly ch: number;
   private readonly gate: number;
   private readonly maxSkips: number;
   private readonly minValues: number;
@@ -101,9 +126,9 @@ export class ActivityDetector extends BaseDetector {
   private readonly prev = new Float32Array(1);
   private skips = 0;
   private readonly values: Float64Array;
-  private readonly med = new Float64Array(CH);
-  private readonly scale = new Float64Array(CH);
-  private readonly cur = new Float64Array(CH);
+  private readonly med = new Float64Array(4);
+  private readonly scale = new Float64Array(4);
+  private readonly cur = new Float64Array(4);
   /** med/scale hold the baseline of the current ring (reset whenever the ring changes). */
   private fresh = false;
 
@@ -115,21 +140,27 @@ export class ActivityDetector extends BaseDetector {
     this.burstZ = checkOption(this.name, 'burstZ', options.burstZ ?? 3, 0.1, 1e3);
     this.flowVolumes = checkOption(this.name, 'flowVolumes', options.flowVolumes ?? 1, 0.01, 1e6);
     this.volZ = checkOption(this.name, 'volZ', options.volZ ?? 3, 0.1, 1e3);
+    this.spreadZ = checkOption(this.name, 'spreadZ', options.spreadZ ?? 5, 0.1, 1e3);
+    this.spreadMinScale = checkOption(this.name, 'spreadMinScale', options.spreadMinScale ?? 0.1, 0.001, 10);
     this.gate = checkOption(this.name, 'gate', options.gate ?? 1, 0, 1e6);
     this.maxSkips = checkOption(this.name, 'maxConsecutiveSkips', options.maxConsecutiveSkips ?? 12, 0, 0xffff, true);
     const names = [options.volumeFeature ?? 'volume', options.countFeature ?? 'trade_count', options.volFeature ?? 'realized_vol'];
+    const spread = schema.indexOf(options.spreadFeature ?? 'spread_bps');
+    if (spread >= 0) names.push(options.spreadFeature ?? 'spread_bps');
+    this.ch = names.length;
     this.idx = Int32Array.from(names.map((n) => schema.indexOf(n)));
     if (this.idx[VOLUME]! < 0) throw new RangeError(`${this.name}: the schema has no feature '${names[VOLUME]}'`);
     this.log1p = Uint8Array.from(Array.from(this.idx, (i) => (i >= 0 && schema.transforms[i] === 'log1p' ? 1 : 0)));
     this.imb = schema.indexOf(options.imbalanceFeature ?? 'volume_imbalance');
-    this.ring = new Float32Array(this.window * CH).fill(NaN);
+    this.ring = new Float32Array(this.window * this.ch).fill(NaN);
     this.ringBytes = new Uint8Array(this.ring.buffer);
     this.values = new Float64Array(this.window);
     this.prev[0] = NaN;
   }
 
   protected layoutKey(): string {
-    return `${this.window}|${Array.from(this.idx).join(',')}|${this.imb}`;
+    // The 3-channel key is unchanged, so a schema without the spread feature reads old states.
+    return `${this.window}|${Array.from(this.idx).slice(0, 3).join(',')}|${this.imb}${this.ch > 3 ? `|s${this.idx[SPREAD]}` : ''}`;
   }
 
   /** ln of channel c's raw value in x (NaN if missing or not positive). */
@@ -139,6 +170,8 @@ export class ActivityDetector extends BaseDetector {
     const t = x[i] ?? NaN;
     const raw = this.log1p[c] === 1 ? Math.expm1(t) : t;
     if (!(raw >= 0 && raw < Infinity)) return NaN;
+    // A spread of 0 (locked book) has no logarithm and is no blowout: missing.
+    if (c === SPREAD) return raw > 0 ? Math.log(raw) : NaN;
     return Math.log(c === RVOL ? Math.max(raw, VOL_FLOOR) : Math.max(raw, 1e-300));
   }
 
@@ -148,10 +181,11 @@ export class ActivityDetector extends BaseDetector {
     this.fresh = true;
     const w = this.window;
     const v = this.values;
-    for (let c = 0; c < CH; c++) {
+    const ch = this.ch;
+    for (let c = 0; c < ch; c++) {
       let k = 0;
       for (let s = 0; s < w; s++) {
-        const x = this.ring[s * CH + c]!;
+        const x = this.ring[s * ch + c]!;
         if (!Number.isNaN(x)) v[k++] = x;
       }
       if (k < this.minValues) {
@@ -162,14 +196,14 @@ export class ActivityDetector extends BaseDetector {
       const m = medianInPlace(v, k);
       for (let i = 0; i < k; i++) v[i] = Math.abs(v[i]! - m);
       this.med[c] = m;
-      this.scale[c] = Math.max(MAD_TO_SIGMA * medianInPlace(v, k), MIN_SCALE);
+      this.scale[c] = Math.max(MAD_TO_SIGMA * medianInPlace(v, k), c === SPREAD ? this.spreadMinScale : MIN_SCALE);
     }
   }
 
   /** Raw components of x against the current (pre-learn) baseline; pure. */
   components(x: FeatureVector, out: ActivityComponents = emptyComponents()): ActivityComponents {
     this.baseline();
-    for (let c = 0; c < CH; c++) this.cur[c] = this.logOf(x, c);
+    for (let c = 0; c < this.ch; c++) this.cur[c] = this.logOf(x, c);
     const z = (c: number): number => (this.cur[c]! - this.med[c]!) / this.scale[c]!;
     const zv = z(VOLUME);
     const zn = z(COUNT);
@@ -183,6 +217,16 @@ export class ActivityDetector extends BaseDetector {
     out.typicalVolume = Math.exp(this.med[VOLUME]!);
     out.typicalCount = Math.exp(this.med[COUNT]!);
     out.typicalVol = Math.exp(this.med[RVOL]!);
+    if (this.ch > SPREAD) {
+      const zs = z(SPREAD);
+      out.spreadZ = zs;
+      out.spread = Number.isNaN(zs) ? 0 : Math.min(Math.max(zs, 0), Z_LIMIT);
+      out.typicalSpread = Math.exp(this.med[SPREAD]!);
+    } else {
+      out.spreadZ = NaN;
+      out.spread = 0;
+      out.typicalSpread = NaN;
+    }
     const h = this.h(x);
     const p = this.prev[0]!;
     out.h = h;
@@ -204,7 +248,7 @@ export class ActivityDetector extends BaseDetector {
 
   protected scoreWarm(x: FeatureVector): number {
     const c = this.components(x, this.scratch);
-    return Math.min(Math.max(c.burst / this.burstZ, c.flow / this.flowVolumes, c.vol / this.volZ), Z_LIMIT);
+    return Math.min(Math.max(c.burst / this.burstZ, c.flow / this.flowVolumes, c.vol / this.volZ, c.spread / this.spreadZ), Z_LIMIT);
   }
 
   protected learnOne(x: FeatureVector): void {
@@ -221,9 +265,12 @@ export class ActivityDetector extends BaseDetector {
       return;
     }
     this.skips = 0;
-    const base = (this.n % this.window) * CH;
-    for (let c = 0; c < CH; c++) {
+    const base = (this.n % this.window) * this.ch;
+    for (let c = 0; c < this.ch; c++) {
       const v = this.logOf(x, c);
+      // A window without quotes neither learns nor forgets a spread: the slot keeps the spread of
+      // the window it held before (so the spread baseline survives a quote outage).
+      if (c === SPREAD && !Number.isFinite(v)) continue;
       this.ring[base + c] = Number.isFinite(v) ? v : NaN;
     }
     this.fresh = false;
@@ -253,6 +300,6 @@ export class ActivityDetector extends BaseDetector {
 }
 
 export function emptyComponents(): ActivityComponents {
-  return { burst: 0, flow: 0, vol: 0, volumeZ: NaN, countZ: NaN, typicalVolume: NaN, typicalCount: NaN, typicalVol: NaN, h: NaN, prevH: NaN };
+  return { burst: 0, flow: 0, vol: 0, spread: 0, spreadZ: NaN, typicalSpread: NaN, volumeZ: NaN, countZ: NaN, typicalVolume: NaN, typicalCount: NaN, typicalVol: NaN, h: NaN, prevH: NaN };
 }
 

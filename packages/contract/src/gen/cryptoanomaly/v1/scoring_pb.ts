@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cryptoanomaly/v1/scoring.proto.
  */
 export const file_cryptoanomaly_v1_scoring: GenFile = /*@__PURE__*/
-  fileDesc("Ch5jcnlwdG9hbm9tYWx5L3YxL3Njb3JpbmcucHJvdG8SEGNyeXB0b2Fub21hbHkudjEiJgoIS2V5U3RhdGUSCwoDa2V5GAEgASgJEg0KBXN0YXRlGAIgASgMIqwBCg1XaW5kb3dUb1Njb3JlEgsKA2tleRgBIAEoCRIOCgZzeW1ib2wYAiABKAkSEAoIaW50ZXJ2YWwYAyABKAkSFwoPd2luZG93X3N0YXJ0X21zGAQgASgDEhUKDXdpbmRvd19lbmRfbXMYBSABKAMSFAoMdHJhZGVzX2Fycm93GAYgASgMEiYKBWtsaW5lGAcgASgLMhcuY3J5cHRvYW5vbWFseS52MS5LbGluZSKFAQoSU2NvcmVCdW5kbGVSZXF1ZXN0EhEKCWJ1bmRsZV9pZBgBIAEoCRIqCgZzdGF0ZXMYAiADKAsyGi5jcnlwdG9hbm9tYWx5LnYxLktleVN0YXRlEjAKB3dpbmRvd3MYAyADKAsyHy5jcnlwdG9hbm9tYWx5LnYxLldpbmRvd1RvU2NvcmUimgEKE1Njb3JlQnVuZGxlUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLmNyeXB0b2Fub21hbHkudjEuQWxlcnQSKgoGc3RhdGVzGAIgAygLMhouY3J5cHRvYW5vbWFseS52MS5LZXlTdGF0ZRIWCg5jb25maWdfdmVyc2lvbhgDIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAQgASgJMmwKDlNjb3JpbmdTZXJ2aWNlEloKC1Njb3JlQnVuZGxlEiQuY3J5cHRvYW5vbWFseS52MS5TY29yZUJ1bmRsZVJlcXVlc3QaJS5jcnlwdG9hbm9tYWx5LnYxLlNjb3JlQnVuZGxlUmVzcG9uc2VCKwoZaW8uY3J5cHRvYW5vbWFseS5wcm90by52MUIMU2NvcmluZ1Byb3RvUAFiBnByb3RvMw", [file_cryptoanomaly_v1_alert, file_cryptoanomaly_v1_market]);
+  fileDesc("Ch5jcnlwdG9hbm9tYWx5L3YxL3Njb3JpbmcucHJvdG8SEGNyeXB0b2Fub21hbHkudjEiJgoIS2V5U3RhdGUSCwoDa2V5GAEgASgJEg0KBXN0YXRlGAIgASgMItkBCg1XaW5kb3dUb1Njb3JlEgsKA2tleRgBIAEoCRIOCgZzeW1ib2wYAiABKAkSEAoIaW50ZXJ2YWwYAyABKAkSFwoPd2luZG93X3N0YXJ0X21zGAQgASgDEhUKDXdpbmRvd19lbmRfbXMYBSABKAMSFAoMdHJhZGVzX2Fycm93GAYgASgMEiYKBWtsaW5lGAcgASgLMhcuY3J5cHRvYW5vbWFseS52MS5LbGluZRIrCgRib29rGAggASgLMh0uY3J5cHRvYW5vbWFseS52MS5Cb29rU3VtbWFyeSKOAgoLQm9va1N1bW1hcnkSEwoLcXVvdGVfY291bnQYASABKA0SFgoOc3ByZWFkX2Jwc190d2EYAiABKAESFgoOc3ByZWFkX2Jwc19nZW8YAyABKAESFgoOc3ByZWFkX2Jwc19tYXgYBCABKAESFwoPc3ByZWFkX2Jwc19sYXN0GAUgASgBEhAKCGxhc3RfYmlkGAYgASgBEhAKCGxhc3RfYXNrGAcgASgBEhcKD2RlcHRoX3F1b3RlX3R3YRgIIAEoARIXCg9kZXB0aF9xdW90ZV9taW4YCSABKAESGAoQbWF4X3F1b3RlX2dhcF9tcxgKIAEoAxIZChFjcm9zc2VkX29yX2xvY2tlZBgLIAEoDSKFAQoSU2NvcmVCdW5kbGVSZXF1ZXN0EhEKCWJ1bmRsZV9pZBgBIAEoCRIqCgZzdGF0ZXMYAiADKAsyGi5jcnlwdG9hbm9tYWx5LnYxLktleVN0YXRlEjAKB3dpbmRvd3MYAyADKAsyHy5jcnlwdG9hbm9tYWx5LnYxLldpbmRvd1RvU2NvcmUimgEKE1Njb3JlQnVuZGxlUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLmNyeXB0b2Fub21hbHkudjEuQWxlcnQSKgoGc3RhdGVzGAIgAygLMhouY3J5cHRvYW5vbWFseS52MS5LZXlTdGF0ZRIWCg5jb25maWdfdmVyc2lvbhgDIAEoCRIVCg1tb2RlbF92ZXJzaW9uGAQgASgJMmwKDlNjb3JpbmdTZXJ2aWNlEloKC1Njb3JlQnVuZGxlEiQuY3J5cHRvYW5vbWFseS52MS5TY29yZUJ1bmRsZVJlcXVlc3QaJS5jcnlwdG9hbm9tYWx5LnYxLlNjb3JlQnVuZGxlUmVzcG9uc2VCKwoZaW8uY3J5cHRvYW5vbWFseS5wcm90by52MUIMU2NvcmluZ1Byb3RvUAFiBnByb3RvMw", [file_cryptoanomaly_v1_alert, file_cryptoanomaly_v1_market]);
 
 /**
  * Detector state of one key before (request) or after (response) the bundle.
@@ -101,6 +101,15 @@ export type WindowToScore = Message<"cryptoanomaly.v1.WindowToScore"> & {
    * @generated from field: cryptoanomaly.v1.Kline kline = 7;
    */
   kline?: Kline | undefined;
+
+  /**
+   * Summary of the symbol's book tickers (topic `book-ticker`) whose event time falls in the
+   * window. Absent: the job saw no quote for this key and window (no book-ticker input, or an
+   * older job); the sidecar then computes no spread features and nothing votes on spread.
+   *
+   * @generated from field: cryptoanomaly.v1.BookSummary book = 8;
+   */
+  book?: BookSummary | undefined;
 };
 
 /**
@@ -109,6 +118,106 @@ export type WindowToScore = Message<"cryptoanomaly.v1.WindowToScore"> & {
  */
 export const WindowToScoreSchema: GenMessage<WindowToScore> = /*@__PURE__*/
   messageDesc(file_cryptoanomaly_v1_scoring, 1);
+
+/**
+ * Aggregates of one window's best bid/ask updates (`<symbol>@bookTicker`), computed by the Flink
+ * job in arrival order without keeping individual quotes. Relative spread of a quote =
+ * (ask - bid) / mid x 10,000, in basis points (bps), mid = (bid + ask) / 2. Top-of-book depth of
+ * a quote = min(bid price x bid quantity, ask price x ask quantity), in quote currency (USDT for
+ * BTCUSDT). Time weights: each valid quote holds from its event time until the next valid
+ * quote's (or the window end, for the last one); nothing is carried in from the previous window,
+ * so the weighted averages cover [first valid quote, window end). Crossed or locked quotes
+ * (ask <= bid) are counted and otherwise ignored.
+ *
+ * @generated from message cryptoanomaly.v1.BookSummary
+ */
+export type BookSummary = Message<"cryptoanomaly.v1.BookSummary"> & {
+  /**
+   * Book-ticker updates in the window, crossed/locked ones included.
+   *
+   * @generated from field: uint32 quote_count = 1;
+   */
+  quoteCount: number;
+
+  /**
+   * Time-weighted mean relative spread, bps.
+   *
+   * @generated from field: double spread_bps_twa = 2;
+   */
+  spreadBpsTwa: number;
+
+  /**
+   * Time-weighted GEOMETRIC mean relative spread, bps: exp(time-weighted mean of ln spread).
+   * Robust to millisecond flickers (one quote at 10x for 5 ms barely moves it) and the statistic
+   * the sidecar's spread detector uses (decision 066).
+   *
+   * @generated from field: double spread_bps_geo = 3;
+   */
+  spreadBpsGeo: number;
+
+  /**
+   * Largest relative spread of any valid quote, bps.
+   *
+   * @generated from field: double spread_bps_max = 4;
+   */
+  spreadBpsMax: number;
+
+  /**
+   * Relative spread of the last valid quote, bps.
+   *
+   * @generated from field: double spread_bps_last = 5;
+   */
+  spreadBpsLast: number;
+
+  /**
+   * Best bid and ask of the last valid quote, quote currency per base unit.
+   *
+   * @generated from field: double last_bid = 6;
+   */
+  lastBid: number;
+
+  /**
+   * @generated from field: double last_ask = 7;
+   */
+  lastAsk: number;
+
+  /**
+   * Time-weighted mean top-of-book depth, quote currency.
+   *
+   * @generated from field: double depth_quote_twa = 8;
+   */
+  depthQuoteTwa: number;
+
+  /**
+   * Smallest top-of-book depth of any valid quote, quote currency.
+   *
+   * @generated from field: double depth_quote_min = 9;
+   */
+  depthQuoteMin: number;
+
+  /**
+   * Longest stretch of the window without a quote, ms: the largest of (first quote - window
+   * start), the gaps between consecutive quotes, (window end - last quote).
+   *
+   * @generated from field: int64 max_quote_gap_ms = 10;
+   */
+  maxQuoteGapMs: bigint;
+
+  /**
+   * Quotes with ask <= bid (a feed problem, not a market state); excluded from every statistic
+   * above except quote_count.
+   *
+   * @generated from field: uint32 crossed_or_locked = 11;
+   */
+  crossedOrLocked: number;
+};
+
+/**
+ * Describes the message cryptoanomaly.v1.BookSummary.
+ * Use `create(BookSummarySchema)` to create a new message.
+ */
+export const BookSummarySchema: GenMessage<BookSummary> = /*@__PURE__*/
+  messageDesc(file_cryptoanomaly_v1_scoring, 2);
 
 /**
  * @generated from message cryptoanomaly.v1.ScoreBundleRequest
@@ -141,7 +250,7 @@ export type ScoreBundleRequest = Message<"cryptoanomaly.v1.ScoreBundleRequest"> 
  * Use `create(ScoreBundleRequestSchema)` to create a new message.
  */
 export const ScoreBundleRequestSchema: GenMessage<ScoreBundleRequest> = /*@__PURE__*/
-  messageDesc(file_cryptoanomaly_v1_scoring, 2);
+  messageDesc(file_cryptoanomaly_v1_scoring, 3);
 
 /**
  * @generated from message cryptoanomaly.v1.ScoreBundleResponse
@@ -179,7 +288,7 @@ export type ScoreBundleResponse = Message<"cryptoanomaly.v1.ScoreBundleResponse"
  * Use `create(ScoreBundleResponseSchema)` to create a new message.
  */
 export const ScoreBundleResponseSchema: GenMessage<ScoreBundleResponse> = /*@__PURE__*/
-  messageDesc(file_cryptoanomaly_v1_scoring, 3);
+  messageDesc(file_cryptoanomaly_v1_scoring, 4);
 
 /**
  * @generated from service cryptoanomaly.v1.ScoringService

@@ -1,16 +1,21 @@
 package io.cryptoanomaly.flink;
 
 import io.cryptoanomaly.flink.functions.EmitClosedWindow;
+import io.cryptoanomaly.flink.functions.LateTradesOnly;
 import io.cryptoanomaly.flink.functions.RemoteScoringOperator;
 import io.cryptoanomaly.flink.functions.SplitUndecodable;
+import io.cryptoanomaly.flink.functions.SplitUndecodableQuotes;
 import io.cryptoanomaly.flink.functions.TagLateTrades;
 import io.cryptoanomaly.flink.functions.TradeBufferAggregate;
+import io.cryptoanomaly.flink.records.BookTickerEvent;
 import io.cryptoanomaly.flink.records.ClosedWindow;
 import io.cryptoanomaly.flink.records.DeadLetterRecord;
 import io.cryptoanomaly.flink.records.KafkaSerdes;
 import io.cryptoanomaly.flink.records.KlineBar;
 import io.cryptoanomaly.flink.records.KlineInterval;
 import io.cryptoanomaly.flink.records.LateTrade;
+import io.cryptoanomaly.flink.records.MarketEvent;
+import io.cryptoanomaly.flink.records.QuoteOrDeadLetter;
 import io.cryptoanomaly.flink.records.ScoredWindow;
 import io.cryptoanomaly.flink.records.TradeEvent;
 import io.cryptoanomaly.flink.records.TradeOrDeadLetter;
@@ -54,8 +59,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * The streaming core, wired in one place:
  *
  * <pre>
- * source (raw-trades) ─ watermarks on trade time ─► split ──► dead letters ─► deadLetter sink
- *                                                    │
+ * source (raw-trades)  ─ watermarks on trade time ──► split ──► dead letters ─► deadLetter sink
+ *                                                     │ trades
+ * source (book-ticker) ─ watermarks on quote time ──► split ──► dead letters ─► deadLetter sink
+ *   (optional, --book-ticker)                         │ quotes
+ *                                  union as MarketEvent (trade | quote)
  *                                            keyBy(symbol)
  *                                 ┌──────────────────┴──────────────────┐
  *                        tumbling 10 s window                    tumbling 1 m window
@@ -94,11 +102,25 @@ public final class AnomalyJob {
 
   private AnomalyJob() {}
 
-  /** Adds the pipeline to {@code env}. Uses the watermark and lateness settings of {@code config}. */
+  /** The trade-only pipeline (no book-ticker input). */
   public static Pipeline build(
       StreamExecutionEnvironment env,
       JobConfig config,
       Source<TradeOrDeadLetter, ?, ?> source,
+      Sinks sinks) {
+    return build(env, config, source, null, sinks);
+  }
+
+  /**
+   * Adds the pipeline to {@code env}. Uses the watermark and lateness settings of {@code config}.
+   * With a {@code quoteSource}, its book tickers join the trades in the same keyed windows (each
+   * closed window then carries a book summary); null = trades only.
+   */
+  public static Pipeline build(
+      StreamExecutionEnvironment env,
+      JobConfig config,
+      Source<TradeOrDeadLetter, ?, ?> source,
+      Source<QuoteOrDeadLetter, ?, ?> quoteSource,
       Sinks sinks) {
     SingleOutputStreamOperator<TradeEvent> trades =
         env.fromSource(source, watermarks(config.outOfOrderness(), config.idleness()), "raw-trades")
@@ -107,13 +129,26 @@ public final class AnomalyJob {
             .name("split-undecodable")
             .uid("split-undecodable");
 
-    trades
-        .getSideOutput(SplitUndecodable.DEAD_LETTERS)
-        .sinkTo(sinks.deadLetters())
-        .name("dead-letter-sink")
-        .uid("dead-letter-sink");
+    DataStream<DeadLetterRecord> deadLetters = trades.getSideOutput(SplitUndecodable.DEAD_LETTERS);
+    DataStream<MarketEvent> events =
+        trades.map(MarketEvent::ofTrade, TypeInformation.of(MarketEvent.class)).name("trades-as-events").uid("trades-as-events");
 
-    KeyedStream<TradeEvent, String> bySymbol = trades.keyBy(TradeEvent::symbol, Types.STRING);
+    if (quoteSource != null) {
+      SingleOutputStreamOperator<BookTickerEvent> quotes =
+          env.fromSource(quoteSource, quoteWatermarks(config.outOfOrderness(), config.idleness()), "book-ticker")
+              .uid("book-ticker-source")
+              .process(new SplitUndecodableQuotes())
+              .name("split-undecodable-quotes")
+              .uid("split-undecodable-quotes");
+      deadLetters = deadLetters.union(quotes.getSideOutput(SplitUndecodable.DEAD_LETTERS));
+      events =
+          events.union(
+              quotes.map(MarketEvent::ofQuote, TypeInformation.of(MarketEvent.class)).name("quotes-as-events").uid("quotes-as-events"));
+    }
+
+    deadLetters.sinkTo(sinks.deadLetters()).name("dead-letter-sink").uid("dead-letter-sink");
+
+    KeyedStream<MarketEvent, String> bySymbol = events.keyBy(MarketEvent::symbol, Types.STRING);
 
     SingleOutputStreamOperator<ClosedWindow> windows10s =
         closedWindows(bySymbol, KlineInterval.TEN_SECONDS, config.allowedLateness());
@@ -194,11 +229,23 @@ public final class AnomalyJob {
   }
 
   /**
-   * One tumbling event-time window per symbol and interval. Trades later than the allowed
-   * lateness go to {@link #lateTradesTag} instead of being dropped.
+   * Event time = the quote's event_time_ms (estimated by the producer on spot), with the same
+   * out-of-orderness and idleness as trades: an empty or silent book-ticker topic goes idle after
+   * {@code idleness} and stops holding back the windows. Undecodable records never advance it.
+   */
+  static WatermarkStrategy<QuoteOrDeadLetter> quoteWatermarks(Duration outOfOrderness, Duration idleness) {
+    return WatermarkStrategy.<QuoteOrDeadLetter>forBoundedOutOfOrderness(outOfOrderness)
+        .withTimestampAssigner((record, kafkaTimestamp) -> record.isQuote() ? record.quote().eventTimeMs() : Long.MIN_VALUE)
+        .withIdleness(idleness);
+  }
+
+  /**
+   * One tumbling event-time window per symbol and interval over trades and quotes. Records later
+   * than the allowed lateness go to {@link #lateTradesTag} instead of being dropped (late trades
+   * continue to the late-trades topic, late quotes are counted).
    */
   static SingleOutputStreamOperator<ClosedWindow> closedWindows(
-      KeyedStream<TradeEvent, String> bySymbol, KlineInterval interval, Duration allowedLateness) {
+      KeyedStream<MarketEvent, String> bySymbol, KlineInterval interval, Duration allowedLateness) {
     return bySymbol
         .window(TumblingEventTimeWindows.of(interval.size()))
         .allowedLateness(allowedLateness)
@@ -208,9 +255,9 @@ public final class AnomalyJob {
         .uid("window-" + interval.label());
   }
 
-  /** The late side output of the {@code interval} window operator. */
-  static OutputTag<TradeEvent> lateTradesTag(KlineInterval interval) {
-    return new OutputTag<>("late-trades-" + interval.label(), TypeInformation.of(TradeEvent.class));
+  /** The late side output of the {@code interval} window operator (late trades and quotes). */
+  static OutputTag<MarketEvent> lateTradesTag(KlineInterval interval) {
+    return new OutputTag<>("late-trades-" + interval.label(), TypeInformation.of(MarketEvent.class));
   }
 
   private static DataStream<KlineBar> klines(SingleOutputStreamOperator<ClosedWindow> windows, KlineInterval interval) {
@@ -223,6 +270,9 @@ public final class AnomalyJob {
   private static DataStream<LateTrade> lateTrades(SingleOutputStreamOperator<ClosedWindow> windows, KlineInterval interval) {
     return windows
         .getSideOutput(lateTradesTag(interval))
+        .process(new LateTradesOnly(interval))
+        .name("late-trades-only-" + interval.label())
+        .uid("late-trades-only-" + interval.label())
         .process(new TagLateTrades(interval))
         .name("late-trades-" + interval.label())
         .uid("late-trades-" + interval.label());
@@ -250,7 +300,8 @@ public final class AnomalyJob {
    */
   public static JobExecutionResult run(JobConfig config, Configuration flinkSettings) throws Exception {
     StreamExecutionEnvironment env = environment(config, flinkSettings);
-    Pipeline pipeline = build(env, config, kafkaSource(config), kafkaSinks(config));
+    Pipeline pipeline =
+        build(env, config, kafkaSource(config), config.bookTicker() ? kafkaBookTickerSource(config) : null, kafkaSinks(config));
     score(pipeline, config, scorerFactory(config), kafkaScoringSinks(config));
     return env.execute("crypto-anomaly");
   }
@@ -307,22 +358,35 @@ public final class AnomalyJob {
     }
   }
 
+  static KafkaSource<TradeOrDeadLetter> kafkaSource(JobConfig config) {
+    return kafkaSource(config, config.rawTradesTopic(), new KafkaSerdes.TradeDeserializer());
+  }
+
+  /**
+   * The {@code book-ticker} source: same group, starting offsets, read_committed isolation,
+   * offset commits on checkpoints and boundedness as the trade source.
+   */
+  static KafkaSource<QuoteOrDeadLetter> kafkaBookTickerSource(JobConfig config) {
+    return kafkaSource(config, config.bookTickerTopic(), new KafkaSerdes.BookTickerDeserializer());
+  }
+
   // OffsetResetStrategy is deprecated in kafka-clients 4, but connector 5.0.0-2.2 accepts nothing else.
   @SuppressWarnings("deprecation")
-  static KafkaSource<TradeOrDeadLetter> kafkaSource(JobConfig config) {
+  private static <T> KafkaSource<T> kafkaSource(
+      JobConfig config, String topic, org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema<T> deserializer) {
     OffsetsInitializer start =
         switch (config.startingOffsets()) {
           case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
           case EARLIEST -> OffsetsInitializer.earliest();
           case LATEST -> OffsetsInitializer.latest();
         };
-    KafkaSourceBuilder<TradeOrDeadLetter> builder =
-        KafkaSource.<TradeOrDeadLetter>builder()
+    KafkaSourceBuilder<T> builder =
+        KafkaSource.<T>builder()
             .setBootstrapServers(config.bootstrapServers())
-            .setTopics(config.rawTradesTopic())
+            .setTopics(topic)
             .setGroupId(config.groupId())
             .setStartingOffsets(start)
-            .setDeserializer(new KafkaSerdes.TradeDeserializer())
+            .setDeserializer(deserializer)
             // The producer may write transactionally; never read aborted or open transactions.
             .setProperty("isolation.level", "read_committed")
             .setProperty("commit.offsets.on.checkpoint", "true");

@@ -41,6 +41,9 @@ import org.apache.flink.util.TimeUtils;
  *     then finish ({@code --bounded}, a flag): the end of input fires every window, the scoring
  *     bundle is flushed, the final checkpoint commits the results and the job ends. For benchmarks
  *     and replays of a finite input.
+ * @param bookTickerTopic the {@code book-ticker} input (protobuf BookTicker, key = symbol)
+ * @param bookTicker read {@code bookTickerTopic} and summarise each window's quotes for the
+ *     sidecar ({@code --book-ticker on|off}, default on); off = the trade-only job
  */
 public record JobConfig(
     boolean local,
@@ -75,7 +78,9 @@ public record JobConfig(
     Duration restartMaxDelay,
     int restartAttempts,
     Optional<String> restoreFrom,
-    boolean bounded) {
+    boolean bounded,
+    String bookTickerTopic,
+    boolean bookTicker) {
 
   /** Which {@link io.cryptoanomaly.flink.scoring.Scorer} the scoring operator uses. */
   public enum ScorerKind {
@@ -170,6 +175,7 @@ public record JobConfig(
         "must be at least --restart-delay (" + restartDelay + "), got " + restartMaxDelay);
     require(restartAttempts >= 1, "--restart-attempts", "must be at least 1, got " + restartAttempts);
     restoreFrom.ifPresent(path -> require(!path.isBlank(), "--restore-from", "must not be empty"));
+    requireTopic("--book-ticker-topic", bookTickerTopic);
   }
 
   /** Every default in one place. */
@@ -207,7 +213,9 @@ public record JobConfig(
         Duration.ofMinutes(1),
         10,
         Optional.empty(),
-        false);
+        false,
+        "book-ticker",
+        true);
   }
 
   /**
@@ -281,7 +289,9 @@ public record JobConfig(
         values.containsKey("--restore-from")
             ? Optional.of(get(values, "--restore-from", JobConfig::checkpointUri, ""))
             : d.restoreFrom(),
-        bounded);
+        bounded,
+        values.getOrDefault("--book-ticker-topic", d.bookTickerTopic()),
+        get(values, "--book-ticker", JobConfig::onOff, d.bookTicker()));
   }
 
   private static final java.util.List<String> OPTIONS =
@@ -316,7 +326,9 @@ public record JobConfig(
           "--restart-delay",
           "--restart-max-delay",
           "--restart-attempts",
-          "--restore-from");
+          "--restore-from",
+          "--book-ticker-topic",
+          "--book-ticker");
 
   private static <T> T get(Map<String, String> values, String name, Function<String, T> parse, T fallback) {
     String text = values.get(name);
@@ -333,6 +345,14 @@ public record JobConfig(
   private static Duration duration(String text) {
     // Flink's own syntax: "2s", "500ms", "1min", "30 s".
     return TimeUtils.parseDuration(text);
+  }
+
+  private static boolean onOff(String text) {
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "on", "true" -> true;
+      case "off", "false" -> false;
+      default -> throw new IllegalArgumentException("expected on or off");
+    };
   }
 
   private static StartingOffsets startingOffsets(String text) {

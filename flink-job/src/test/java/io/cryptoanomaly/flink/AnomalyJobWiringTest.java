@@ -50,6 +50,25 @@ class AnomalyJobWiringTest {
   }
 
   @Test
+  void wiresTheBookTickerSourceIntoTheSameWindowsWithStableUids() {
+    JobConfig config = JobConfig.defaults();
+    StreamExecutionEnvironment env = AnomalyJob.environment(config);
+    AnomalyJob.Pipeline pipeline =
+        AnomalyJob.build(env, config, AnomalyJob.kafkaSource(config), AnomalyJob.kafkaBookTickerSource(config), AnomalyJob.kafkaSinks(config));
+    AnomalyJob.score(pipeline, config, AnomalyJob.scorerFactory(config), AnomalyJob.kafkaScoringSinks(config));
+
+    var uids =
+        env.getStreamGraph().getStreamNodes().stream()
+            .map(StreamNode::getTransformationUID)
+            .filter(uid -> uid != null)
+            .collect(Collectors.toSet());
+    assertThat(uids)
+        .contains(
+            "raw-trades-source", "book-ticker-source", "split-undecodable", "split-undecodable-quotes",
+            "trades-as-events", "quotes-as-events", "window-10s", "window-1m", "late-trades-only-10s", "dead-letter-sink");
+  }
+
+  @Test
   void restoresTheStreamGraphFromTheCheckpointNamedByRestoreFrom() {
     JobConfig config = JobConfig.parse("--restore-from", "file:///tmp/cp/job/chk-4");
     StreamExecutionEnvironment env = AnomalyJob.environment(config);

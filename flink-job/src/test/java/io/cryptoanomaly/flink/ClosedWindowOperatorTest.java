@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cryptoanomaly.flink.records.ClosedWindow;
 import io.cryptoanomaly.flink.records.KlineBar;
 import io.cryptoanomaly.flink.records.KlineInterval;
+import io.cryptoanomaly.flink.records.MarketEvent;
 import io.cryptoanomaly.flink.records.TakerSides;
 import io.cryptoanomaly.flink.records.TradeEvent;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.operators.StreamOperatorFactory;
@@ -38,17 +40,20 @@ class ClosedWindowOperatorTest {
   private static final Duration NO_LATENESS = Duration.ZERO;
   private static final Duration TWO_SECONDS_LATENESS = Duration.ofSeconds(2);
 
-  private KeyedOneInputStreamOperatorTestHarness<String, TradeEvent, ClosedWindow> harness;
+  // The window operator's input is trades and quotes (MarketEvent); these tests send trades only.
+  private KeyedOneInputStreamOperatorTestHarness<String, MarketEvent, ClosedWindow> harness;
 
   @SuppressWarnings("unchecked")
   private void open(KlineInterval interval, Duration allowedLateness) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    var keyed = env.fromData(Types.POJO(TradeEvent.class), buy(BTC, 1, WINDOW_START, "1", "1")).keyBy(TradeEvent::symbol, Types.STRING);
+    var keyed =
+        env.fromData(TypeInformation.of(MarketEvent.class), MarketEvent.ofTrade(buy(BTC, 1, WINDOW_START, "1", "1")))
+            .keyBy(MarketEvent::symbol, Types.STRING);
     var transformation =
-        (OneInputTransformation<TradeEvent, ClosedWindow>)
+        (OneInputTransformation<MarketEvent, ClosedWindow>)
             AnomalyJob.closedWindows(keyed, interval, allowedLateness).getTransformation();
     StreamOperatorFactory<ClosedWindow> factory = transformation.getOperatorFactory();
-    harness = new KeyedOneInputStreamOperatorTestHarness<>(factory, TradeEvent::symbol, Types.STRING);
+    harness = new KeyedOneInputStreamOperatorTestHarness<>(factory, MarketEvent::symbol, Types.STRING);
     harness.open();
   }
 
@@ -60,7 +65,7 @@ class ClosedWindowOperatorTest {
   }
 
   private void send(TradeEvent trade) throws Exception {
-    harness.processElement(new StreamRecord<>(trade, trade.tradeTimeMs()));
+    harness.processElement(new StreamRecord<>(MarketEvent.ofTrade(trade), trade.tradeTimeMs()));
   }
 
   private List<ClosedWindow> closedWindows() {
@@ -68,8 +73,8 @@ class ClosedWindowOperatorTest {
   }
 
   private List<TradeEvent> lateTrades(KlineInterval interval) {
-    ConcurrentLinkedQueue<StreamRecord<TradeEvent>> side = harness.getSideOutput(AnomalyJob.lateTradesTag(interval));
-    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+    ConcurrentLinkedQueue<StreamRecord<MarketEvent>> side = harness.getSideOutput(AnomalyJob.lateTradesTag(interval));
+    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).map(MarketEvent::trade).toList();
   }
 
   @Test

@@ -173,4 +173,16 @@ class JobConfigTest {
     assertThatThrownBy(() -> JobConfig.parse("--restart-strategy", "sometimes"))
         .hasMessageStartingWith("--restart-strategy: cannot parse \"sometimes\": expected exponential-delay, fixed-delay or none");
   }
+
+  @Test
+  void readsBookTickersByDefaultAndParsesTheBookTickerOptions() {
+    assertThat(JobConfig.parse().bookTicker()).isTrue();
+    assertThat(JobConfig.parse().bookTickerTopic()).isEqualTo("book-ticker");
+    JobConfig off = JobConfig.parse("--book-ticker", "off", "--book-ticker-topic", "quotes-1");
+    assertThat(off.bookTicker()).isFalse();
+    assertThat(off.bookTickerTopic()).isEqualTo("quotes-1");
+    assertThat(JobConfig.parse("--book-ticker", "on").bookTicker()).isTrue();
+    assertThatThrownBy(() -> JobConfig.parse("--book-ticker", "maybe")).hasMessageStartingWith("--book-ticker: cannot parse");
+    assertThatThrownBy(() -> JobConfig.parse("--book-ticker-topic", "bad topic")).hasMessageStartingWith("--book-ticker-topic");
+  }
 }

@@ -8,6 +8,8 @@ package io.cryptoanomaly.flink.records;
  * @param windowStartMs inclusive, ms
  * @param windowEndMs exclusive, ms
  * @param trades the window's trades ordered by (trade time, trade id)
+ * @param book the window's book-ticker summary; null when it saw no quote (or the job reads no
+ *     book tickers). Never affects the kline.
  */
 public record ClosedWindow(
     String symbol,
@@ -15,4 +17,11 @@ public record ClosedWindow(
     long windowStartMs,
     long windowEndMs,
     TradeColumns trades,
-    KlineBar kline) {}
+    KlineBar kline,
+    BookStats book) {
+
+  /** A window without book data. */
+  public ClosedWindow(String symbol, String interval, long windowStartMs, long windowEndMs, TradeColumns trades, KlineBar kline) {
+    this(symbol, interval, windowStartMs, windowEndMs, trades, kline, null);
+  }
+}

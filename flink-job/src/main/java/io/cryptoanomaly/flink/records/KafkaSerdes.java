@@ -36,6 +36,22 @@ public final class KafkaSerdes {
     }
   }
 
+  /** book-ticker value -> quote or dead letter; never throws. */
+  public static final class BookTickerDeserializer implements KafkaRecordDeserializationSchema<QuoteOrDeadLetter> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<QuoteOrDeadLetter> out) {
+      String origin = record.topic() + "-" + record.partition() + "@" + record.offset();
+      out.collect(ProtoAdapter.decodeBookTicker(record.value(), origin, System.currentTimeMillis()));
+    }
+
+    @Override
+    public TypeInformation<QuoteOrDeadLetter> getProducedType() {
+      return TypeInformation.of(QuoteOrDeadLetter.class);
+    }
+  }
+
   /** Kline -> protobuf Kline, key = symbol, record timestamp = window end. */
   public static final class KlineSerializer implements KafkaRecordSerializationSchema<KlineBar> {
     private static final long serialVersionUID = 1L;

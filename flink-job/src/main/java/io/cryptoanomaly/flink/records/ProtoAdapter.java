@@ -1,6 +1,7 @@
 package io.cryptoanomaly.flink.records;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.cryptoanomaly.proto.v1.BookTicker;
 import io.cryptoanomaly.proto.v1.DeadLetter;
 import io.cryptoanomaly.proto.v1.DeadLetterReason;
 import io.cryptoanomaly.proto.v1.Kline;
@@ -33,6 +34,61 @@ public final class ProtoAdapter {
       return deadLetter(value, origin + ": not a cryptoanomaly.v1.Trade: " + e.getMessage(), receivedAtMs, value.length);
     } catch (InvalidTradeException e) {
       return deadLetter(value, origin + ": " + e.getMessage(), receivedAtMs, value.length);
+    }
+  }
+
+  /**
+   * Decodes one {@code book-ticker} record value. Never throws: bytes that are not a valid
+   * BookTicker become a dead letter whose detail names {@code origin} and the field.
+   */
+  public static QuoteOrDeadLetter decodeBookTicker(byte[] value, String origin, long receivedAtMs) {
+    if (value == null) {
+      return QuoteOrDeadLetter.ofDeadLetter(new DeadLetterRecord(new byte[0], origin + ": null value (tombstone)", receivedAtMs, -1));
+    }
+    try {
+      return QuoteOrDeadLetter.ofQuote(toBookTickerEvent(BookTicker.parseFrom(value)));
+    } catch (InvalidProtocolBufferException e) {
+      return QuoteOrDeadLetter.ofDeadLetter(
+          new DeadLetterRecord(value, origin + ": not a cryptoanomaly.v1.BookTicker: " + e.getMessage(), receivedAtMs, value.length));
+    } catch (InvalidTradeException e) {
+      return QuoteOrDeadLetter.ofDeadLetter(new DeadLetterRecord(value, origin + ": " + e.getMessage(), receivedAtMs, value.length));
+    }
+  }
+
+  /**
+   * Validates a wire BookTicker and converts it: a symbol, a positive event time, positive finite
+   * prices and non-negative finite sizes (a crossed book is valid input; the window counts it).
+   */
+  public static BookTickerEvent toBookTickerEvent(BookTicker quote) throws InvalidTradeException {
+    if (quote.getSymbol().isEmpty()) {
+      throw new InvalidTradeException("symbol: missing");
+    }
+    if (quote.getEventTimeMs() <= 0) {
+      throw new InvalidTradeException("event_time_ms: expected a positive ms timestamp, got " + quote.getEventTimeMs());
+    }
+    positive("bid_price", quote.getBidPrice());
+    positive("ask_price", quote.getAskPrice());
+    nonNegative("bid_quantity", quote.getBidQuantity());
+    nonNegative("ask_quantity", quote.getAskQuantity());
+    return new BookTickerEvent(
+        quote.getSymbol(),
+        quote.getUpdateId(),
+        quote.getEventTimeMs(),
+        quote.getBidPrice(),
+        quote.getBidQuantity(),
+        quote.getAskPrice(),
+        quote.getAskQuantity());
+  }
+
+  private static void positive(String field, double value) throws InvalidTradeException {
+    if (!(value > 0 && value < Double.POSITIVE_INFINITY)) {
+      throw new InvalidTradeException(field + ": expected a positive finite number, got " + value);
+    }
+  }
+
+  private static void nonNegative(String field, double value) throws InvalidTradeException {
+    if (!(value >= 0 && value < Double.POSITIVE_INFINITY)) {
+      throw new InvalidTradeException(field + ": expected a non-negative finite number, got " + value);
     }
   }
 

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The window accumulator: the trades of one open window as growable primitive columns, in
- * arrival order. Appending a trade copies five primitives; no per-trade object is kept.
+ * arrival order, plus running aggregates of its book-ticker quotes ({@link QuoteStats}).
+ * Appending a trade copies five primitives; no per-trade or per-quote object is kept.
  *
  * <p>A mutable Flink POJO (public fields, no-arg constructor), so state is serialised by Flink's
  * POJO serializer with primitive-array field serializers, never Kryo. Only the first {@code size}
@@ -23,8 +24,11 @@ public class TradeBuffer {
   public long[] priceE8;
   public long[] quantityE8;
   public byte[] takerSide;
+  /** The window's book-ticker aggregates (a fixed handful of primitives; no quote is kept). */
+  public QuoteStats quotes;
 
   public TradeBuffer() {
+    this.quotes = new QuoteStats();
     this.size = 0;
     this.tradeTimeMs = new long[0];
     this.tradeId = new long[0];
@@ -48,8 +52,14 @@ public class TradeBuffer {
     size++;
   }
 
-  /** Appends all trades of {@code other} (for window merging). */
+  /** Folds one book-ticker quote into the quote aggregates. */
+  public void addQuote(BookTickerEvent quote) {
+    quotes.add(quote.eventTimeMs(), quote.bidPrice(), quote.bidQuantity(), quote.askPrice(), quote.askQuantity());
+  }
+
+  /** Appends all trades of {@code other} and merges its quote aggregates (for window merging). */
   public void appendAll(TradeBuffer other) {
+    quotes.merge(other.quotes);
     ensureCapacity(size + other.size);
     System.arraycopy(other.tradeTimeMs, 0, tradeTimeMs, size, other.size);
     System.arraycopy(other.tradeId, 0, tradeId, size, other.size);

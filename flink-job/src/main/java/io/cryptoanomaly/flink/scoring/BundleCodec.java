@@ -5,7 +5,9 @@ import io.cryptoanomaly.flink.records.ArrowTradesEncoder;
 import io.cryptoanomaly.flink.records.ClosedWindow;
 import io.cryptoanomaly.flink.records.ProtoAdapter;
 import io.cryptoanomaly.flink.records.ScoredWindow;
+import io.cryptoanomaly.flink.records.BookStats;
 import io.cryptoanomaly.proto.v1.Alert;
+import io.cryptoanomaly.proto.v1.BookSummary;
 import io.cryptoanomaly.proto.v1.KeyState;
 import io.cryptoanomaly.proto.v1.ScoreBundleRequest;
 import io.cryptoanomaly.proto.v1.ScoreBundleResponse;
@@ -42,7 +44,7 @@ public final class BundleCodec {
     ScoreBundleRequest.Builder request = ScoreBundleRequest.newBuilder().setBundleId(bundleId);
     states.forEach((key, state) -> request.addStates(KeyState.newBuilder().setKey(key).setState(ByteString.copyFrom(state))));
     for (ClosedWindow window : windows) {
-      request.addWindows(
+      WindowToScore.Builder w =
           WindowToScore.newBuilder()
               .setKey(stateKey(window))
               .setSymbol(window.symbol())
@@ -50,9 +52,30 @@ public final class BundleCodec {
               .setWindowStartMs(window.windowStartMs())
               .setWindowEndMs(window.windowEndMs())
               .setTradesArrow(arrow.encode(window.trades()))
-              .setKline(ProtoAdapter.toKline(window.kline())));
+              .setKline(ProtoAdapter.toKline(window.kline()));
+      if (window.book() != null) {
+        w.setBook(bookSummary(window.book()));
+      }
+      request.addWindows(w);
     }
     return request.build();
+  }
+
+  /** The window's book-ticker summary on the wire (units in scoring.proto). */
+  public static BookSummary bookSummary(BookStats book) {
+    return BookSummary.newBuilder()
+        .setQuoteCount(book.quoteCount())
+        .setSpreadBpsTwa(book.spreadBpsTwa())
+        .setSpreadBpsGeo(book.spreadBpsGeo())
+        .setSpreadBpsMax(book.spreadBpsMax())
+        .setSpreadBpsLast(book.spreadBpsLast())
+        .setLastBid(book.lastBid())
+        .setLastAsk(book.lastAsk())
+        .setDepthQuoteTwa(book.depthQuoteTwa())
+        .setDepthQuoteMin(book.depthQuoteMin())
+        .setMaxQuoteGapMs(book.maxQuoteGapMs())
+        .setCrossedOrLocked(book.crossedOrLocked())
+        .build();
   }
 
   /** One result per request window, in order; each must name the window it scores. */
