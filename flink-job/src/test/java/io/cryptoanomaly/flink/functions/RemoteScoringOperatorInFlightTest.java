@@ -233,9 +233,13 @@ class RemoteScoringOperatorInFlightTest {
     var harness = harness(1, LONG_AGE, 2, null);
     scorer.failWith(new ScoringException(true, "gave up after 7 attempts in 60000 ms (budget 60000 ms)"));
     harness.processElement(record(tenSeconds(BTC, T0, "100")));
-    harness.processWatermark(new Watermark(T0 + TEN_SECONDS_MS - 1));
 
-    assertThatThrownBy(() -> harness.prepareSnapshotPreBarrier(1))
+    // The failure surfaces at the operator's next step after the call completes: the watermark
+    // if the call has already failed by then, else the barrier that waits for it.
+    assertThatThrownBy(() -> {
+          harness.processWatermark(new Watermark(T0 + TEN_SECONDS_MS - 1));
+          harness.prepareSnapshotPreBarrier(1);
+        })
         .isInstanceOf(ScoringException.class)
         .hasMessageContaining("bundle of 1 windows failed")
         .hasMessageContaining("gave up")
