@@ -45,6 +45,19 @@ export const DEFAULT_SEVERITY_POINTS: readonly { ratio: number; p: number }[] = 
   { ratio: 2.147, p: 0.001 },
 ]);
 
+/**
+ * Half-space trees defaults (decision 067): 25 trees of height 3 (the size decision 011 measured
+ * best in 9 dimensions), a 16-window reference and 8 normaliser windows, so it is warm at window
+ * 24, before the generic detectors (30-32), which is the cold start it covers.
+ */
+export const HST_DEFAULTS = Object.freeze({ threshold: 2, warmUp: 24, trees: 25, height: 3, window: 16, seed: 42, squash: 0.5 });
+export const HST_DEFAULT_FEATURES: readonly string[] = Object.freeze(['log_return', 'volume', 'trade_count', 'realized_vol', 'momentum']);
+/** Per-key state the half-space trees may take (the whole key state's budget is 4 KB). */
+export const HST_MAX_STATE_BYTES = 1536;
+export function hstStateBytes(trees: number, height: number, features: number): number {
+  return 9 + 8 * features + 2 * trees * (2 ** (height + 1) - 1);
+}
+
 const scoringSchema = z
   .object({
     /** momentum = sum over k = 0..N-1 of (1 - k/N) x the log return k windows back (features.ts). */
@@ -82,6 +95,44 @@ const scoringSchema = z
             // Spread blowout (book tickers, decision 066): robust sigmas of ln(spread_bps), scale floored at spreadMinScale.
             spreadZ: z.number().positive().max(1000).default(5),
             spreadMinScale: z.number().min(0.001).max(10).default(0.1),
+          })
+          .prefault({}),
+        /**
+         * Half-space trees (packages/detectors HalfSpaceTreesDetector, decision 067): the online
+         * density learner, scoring the window in the symbol's own z-space (its own EW normaliser,
+         * decision 011) in bits of surprise. Tree structure comes from `seed` (config, never state);
+         * per-key state is 2 one-byte masses per node + 8 bytes per feature. `role`:
+         * - "cold-start" (default): votes only while fewer than consensus.minVotes of the generic
+         *   detectors (zscore, mad, volatility) are warm, i.e. while the consensus could not be
+         *   reached at all; then its vote alone makes a candidate. It warms up first (warmUp
+         *   below 30), so a new symbol is covered from its warmUp-th window on.
+         * - "vote": one of the generic detectors, counted towards consensus.minVotes.
+         * - "off": not in the ensemble (no state, no cost).
+         * `warmUp` is the total number of windows before it votes: the normaliser warms for
+         * warmUp - window windows, then one full reference window of masses is collected.
+         */
+        hst: z
+          .object({
+            role: z.enum(['cold-start', 'vote', 'off']).default('cold-start'),
+            threshold: detectorBase.threshold.default(HST_DEFAULTS.threshold),
+            warmUp: detectorBase.warmUp.default(HST_DEFAULTS.warmUp),
+            trees: z.number().int().min(1).max(100).default(HST_DEFAULTS.trees),
+            height: z.number().int().min(1).max(8).default(HST_DEFAULTS.height),
+            /** Windows per reference mass window (masses are single bytes: <= 255). */
+            window: z.number().int().min(2).max(255).default(HST_DEFAULTS.window),
+            seed: z.number().int().min(0).max(0xffffffff).default(HST_DEFAULTS.seed),
+            /** Normaliser half-life, windows. */
+            halfLife: z.number().min(1).max(1e6).default(120),
+            /** Slope k of the squash u = 1 / (1 + e^(-k z)) into the unit cube (1.702 = normal CDF; smaller spreads the tails). */
+            squash: z.number().min(0.001).max(100).default(HST_DEFAULTS.squash),
+            /** |z| (in its own normaliser) at or above which a feature is named in a reason of its vote. */
+            reasonZ: z.number().positive().max(1000).default(3),
+            /** Fewer features = more splits per feature on a path of `height` (5 features: 0.6 per path). */
+            features: z
+              .array(z.enum(SCORED_FEATURES))
+              .min(1)
+              .refine((a) => new Set(a).size === a.length, 'features must not repeat')
+              .default(() => [...HST_DEFAULT_FEATURES] as (typeof SCORED_FEATURES)[number][]),
           })
           .prefault({}),
       })
@@ -153,6 +204,12 @@ const scoringSchema = z
         ctx.addIssue({ code: 'custom', path: ['severity', 'points', i], message: 'points must have increasing ratio and decreasing p' });
       }
     }
+    const h = s.detectors.hst;
+    if (h.warmUp < h.window + 2) ctx.addIssue({ code: 'custom', path: ['detectors', 'hst', 'warmUp'], message: `must be >= window + 2 (${h.window + 2}): the normaliser warms for warmUp - window windows, at least 2` });
+    const hstBytes = hstStateBytes(h.trees, h.height, h.features.length);
+    if (hstBytes > HST_MAX_STATE_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['detectors', 'hst', 'trees'], message: `trees x (2^(height+1) - 1) x 2 + 8 x features + 9 = ${hstBytes} bytes of state per key; the limit is ${HST_MAX_STATE_BYTES} (the whole key state must stay <= 4 KB)` });
+    }
     for (const name of ['zscore', 'mad', 'volatility', 'activity'] as const) {
       const d = s.detectors[name];
       if (d.gate < d.threshold) ctx.addIssue({ code: 'custom', path: ['detectors', name, 'gate'], message: `gate (${d.gate}) must be >= threshold (${d.threshold})` });
@@ -181,7 +238,7 @@ export const udfConfigSchema = z.object({
     .object({
       maxWindowsPerBundle: z.number().int().min(1).max(1_000_000).default(10_000),
       maxTradesPerWindow: z.number().int().min(1).default(2_000_000),
-      /** Per-key state blob limit, bytes (the ensemble needs ~1.4 KB with defaults). */
+      /** Per-key state blob limit, bytes (a key needs ~2.7 KB with the defaults, decision 067). */
       maxStateBytes: z.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024),
       /** gRPC max receive/send message size, bytes. */
       maxMessageBytes: z.number().int().min(1024).max(2 ** 31 - 1).default(256 * 1024 * 1024),

@@ -21,6 +21,7 @@ import {
   Ensemble,
   FeatureSchema,
   GatedDetector,
+  HalfSpaceTreesDetector,
   MadDetector,
   StateFormatError,
   VolatilityRegimeDetector,
@@ -36,13 +37,18 @@ import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore }
 
 /** "<symbol>/<interval>": Binance symbols, intervals like 10s, 1m, 1h. */
 const KEY_RE = /^([A-Z0-9]{2,30})\/([1-9][0-9]{0,5}[smhd])$/;
-/** Generic detectors first (they need consensus.minVotes among them), then the typed specialist. */
-const DETECTORS = ['zscore', 'mad', 'volatility', 'activity'] as const;
+/**
+ * Generic detectors first (they need consensus.minVotes among them), then half-space trees (generic
+ * with role "vote", a cold-start solo voter with role "cold-start", absent with "off"), then the
+ * typed specialist. Indices below are for the full list; with hst off, activity moves to HST's slot.
+ */
+const ALL_DETECTORS = ['zscore', 'mad', 'volatility', 'hst', 'activity'] as const;
 const PRICE_TYPES: ReadonlySet<string> = new Set(['PRICE_SPIKE', 'FLASH_CRASH', 'PUMP_PATTERN']);
 const Z = 0;
 const MAD = 1;
 const VOL = 2;
-const ACT = 3;
+/** Generic detectors that are always there (zscore, mad, volatility). */
+const BASE_GENERIC = 3;
 
 /** What the service logs and counts; never part of the response. */
 export interface ScoreDiagnostics {
@@ -77,6 +83,16 @@ export class Scorer {
   private readonly mad: MadDetector;
   private readonly vol: VolatilityRegimeDetector;
   private readonly activity: ActivityDetector;
+  private readonly hst: HalfSpaceTreesDetector | undefined;
+  private readonly hstRole: 'cold-start' | 'vote' | 'off';
+  /** Detector names in ensemble order, and the indices of hst (-1 when off) and activity. */
+  private readonly names: readonly string[];
+  private readonly HST: number;
+  private readonly ACT: number;
+  /** First index whose vote alone makes a candidate (decide's soloFrom). */
+  private readonly soloFrom: number;
+  /** isWarm() per detector, as reported in detectorScores (this.warm is what the decision uses). */
+  private readonly warmReported: Uint8Array;
   private readonly comps = emptyComponents();
   private readonly thresholds: Float64Array;
   // Scratch, reused for every window (the scorer is synchronous, so nothing interleaves).
@@ -97,19 +113,31 @@ export class Scorer {
     const a = d.activity;
     this.activity = new ActivityDetector(this.schema, { warmUp: a.warmUp, window: a.window, burstZ: a.burstZ, flowVolumes: a.flowVolumes, volZ: a.volZ, spreadZ: a.spreadZ, spreadMinScale: a.spreadMinScale, gate: a.gate });
     this.vol = new VolatilityRegimeDetector(this.schema, { warmUp: d.volatility.warmUp, lambda: d.volatility.lambda });
-    this.ensemble = new Ensemble(this.schema, [
+    const h = d.hst;
+    this.hstRole = h.role;
+    // Not gated (decision 011): one outlier is one count in a mass profile, and a density model
+    // must follow a regime change. The structure is a function of the seed: same seed, same scores.
+    this.hst = h.role === 'off' ? undefined : new HalfSpaceTreesDetector(this.schema, { name: 'hst', features: h.features, trees: h.trees, height: h.height, window: h.window, seed: h.seed, warmUp: h.warmUp - h.window, halfLife: h.halfLife, squash: h.squash });
+    const detectors = [
       new GatedDetector(this.zscore, { threshold: d.zscore.gate }),
       new GatedDetector(this.mad, { threshold: d.mad.gate }),
       new GatedDetector(this.vol, { threshold: d.volatility.gate }),
+      ...(this.hst !== undefined ? [this.hst] : []),
       // Gates itself (its persistence memory must see every window).
       this.activity,
-    ]);
-    this.thresholds = Float64Array.from([d.zscore.threshold, d.mad.threshold, d.volatility.threshold, a.threshold]);
+    ];
+    this.ensemble = new Ensemble(this.schema, detectors);
+    this.names = this.hst !== undefined ? ALL_DETECTORS : ALL_DETECTORS.filter((n) => n !== 'hst');
+    this.HST = this.hst !== undefined ? BASE_GENERIC : -1;
+    this.ACT = this.names.length - 1;
+    this.soloFrom = h.role === 'vote' ? this.ACT : BASE_GENERIC;
+    this.thresholds = Float64Array.from([d.zscore.threshold, d.mad.threshold, d.volatility.threshold, ...(this.hst !== undefined ? [h.threshold] : []), a.threshold]);
     this.x = new Float64Array(this.schema.size);
     this.probe = new Float64Array(this.schema.size);
-    this.scores = new Float64Array(DETECTORS.length);
-    this.warm = new Uint8Array(DETECTORS.length);
-    this.ratios = new Float64Array(DETECTORS.length);
+    this.scores = new Float64Array(this.names.length);
+    this.warm = new Uint8Array(this.names.length);
+    this.warmReported = new Uint8Array(this.names.length);
+    this.ratios = new Float64Array(this.names.length);
   }
 
   /** Throws ValidationError for a malformed request; anything else is a bug. */
@@ -252,10 +280,16 @@ export class Scorer {
     const before = st.ensemble;
     this.loadEnsemble(before, w.key, resets, where);
     const ds = this.ensemble.detectors;
-    for (let i = 0; i < ds.length; i++) this.warm[i] = ds[i]!.isWarm() ? 1 : 0;
+    for (let i = 0; i < ds.length; i++) this.warm[i] = this.warmReported[i] = ds[i]!.isWarm() ? 1 : 0;
+    if (this.hstRole === 'cold-start' && this.warm[this.HST] === 1) {
+      // Cold-start role: hst is a voter only while the generic consensus cannot be reached.
+      let warmGeneric = 0;
+      for (let i = 0; i < BASE_GENERIC; i++) warmGeneric += this.warm[i]!;
+      if (warmGeneric >= cfg.consensus.minVotes) this.warm[this.HST] = 0;
+    }
     this.ensemble.scoreThenLearn(x, this.scores);
     const after = this.ensemble.saveState();
-    const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios, ACT);
+    const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios, this.soloFrom);
 
     let reasons: Reason[] = [];
     let type: Alert['type'] = 'UNSPECIFIED';
@@ -305,7 +339,7 @@ export class Scorer {
       severity: severityOf(decision.statistic, cfg.severity),
       type,
       reasons,
-      detectorScores: DETECTORS.map((name, i) => ({ detector: name, score: this.scores[i]!, vote: this.warm[i] === 1 && this.scores[i]! >= this.thresholds[i]!, warm: this.warm[i] === 1 })),
+      detectorScores: this.names.map((name, i) => ({ detector: name, score: this.scores[i]!, vote: this.warm[i] === 1 && this.scores[i]! >= this.thresholds[i]!, warm: this.warmReported[i] === 1 })),
       features,
       configVersion: this.configVersion,
       modelVersion: this.modelVersion,
@@ -321,6 +355,12 @@ export class Scorer {
     try {
       const report = this.ensemble.loadState(bytes, { onIncompatible: 'reset' });
       if (resets !== undefined && report.incompatible.length > 0) resets.push({ key, reason: `detector state incompatible, restarted cold: ${report.incompatible.join(', ')}` });
+      // A detector new in this config (no entry in an existing key's blob, e.g. hst after an
+      // upgrade) starts cold: reported once per key like a reset, so it is logged and counted.
+      if (resets !== undefined && bytes.length > 0 && report.cold.length > report.incompatible.length) {
+        const added = report.cold.filter((n) => !report.incompatible.includes(n));
+        resets.push({ key, reason: `detector state missing (new detector), started cold: ${added.join(', ')}` });
+      }
     } catch (err) {
       if (err instanceof StateFormatError) throw new ValidationError('BAD_STATE', `${where}: ${err.message}`, { cause: err });
       if (err instanceof DetectorStateError) {
@@ -351,7 +391,7 @@ export class Scorer {
       const zs = this.zscore.explain(x);
       for (let i = 0; i < names.length; i++) {
         const z = zs[names[i]!] ?? NaN;
-        if (Math.abs(z) >= this.thresholds[Z]!) offer({ feature: i, z, typical: zTypical(i), detector: DETECTORS[Z] });
+        if (Math.abs(z) >= this.thresholds[Z]!) offer({ feature: i, z, typical: zTypical(i), detector: ALL_DETECTORS[Z] });
       }
     }
     if (voted(MAD)) {
@@ -359,7 +399,7 @@ export class Scorer {
         const t = this.mad.typical(names[i]!);
         if (t === undefined || Number.isNaN(x[i]!)) continue;
         const z = (x[i]! - t.median) / t.sigma;
-        if (Math.abs(z) >= this.thresholds[MAD]!) offer({ feature: i, z, typical: t.median, detector: DETECTORS[MAD] });
+        if (Math.abs(z) >= this.thresholds[MAD]!) offer({ feature: i, z, typical: t.median, detector: ALL_DETECTORS[MAD] });
       }
     }
     if (voted(VOL)) {
@@ -370,36 +410,49 @@ export class Scorer {
       p[F.realizedVol] = NaN;
       const shock = this.vol.score(p);
       if (shock >= this.thresholds[VOL]! && !Number.isNaN(x[F.logReturn]!)) {
-        offer({ feature: F.logReturn, z: Math.sign(x[F.logReturn]!) * shock, typical: zTypical(F.logReturn), detector: DETECTORS[VOL] });
+        offer({ feature: F.logReturn, z: Math.sign(x[F.logReturn]!) * shock, typical: zTypical(F.logReturn), detector: ALL_DETECTORS[VOL] });
       }
       p.set(x);
       p[F.logReturn] = NaN;
       const shift = this.vol.score(p);
       if (shift >= this.thresholds[VOL]!) {
         const typical = zTypical(F.realizedVol);
-        offer({ feature: F.realizedVol, z: (x[F.realizedVol]! >= typical ? 1 : -1) * shift, typical, detector: DETECTORS[VOL] });
+        offer({ feature: F.realizedVol, z: (x[F.realizedVol]! >= typical ? 1 : -1) * shift, typical, detector: ALL_DETECTORS[VOL] });
       }
     }
+    if (this.HST >= 0 && voted(this.HST)) {
+      // The density model names no feature itself; its own normaliser tells which features are
+      // far from this symbol's typical values (the strongest one at least).
+      const zs = this.hst!.explainZ(x);
+      let top: (typeof zs)[number] | undefined;
+      for (const c of zs) {
+        if (!Number.isFinite(c.z)) continue;
+        if (top === undefined || Math.abs(c.z) > Math.abs(top.z)) top = c;
+        if (Math.abs(c.z) >= this.config.detectors.hst.reasonZ) offer({ ...c, detector: 'hst' });
+      }
+      if (top !== undefined) offer({ ...top, detector: 'hst' });
+    }
+    const ACT = this.ACT;
     const extra: Reason[] = [];
     if (voted(ACT)) {
       // The specialist's components, against the baseline the window was judged by (pure).
       const a = this.activity;
       const c = a.components(x, this.comps);
       if (c.burst >= a.burstZ) {
-        offer({ feature: F.volume, z: c.volumeZ, typical: Math.log1p(c.typicalVolume), detector: DETECTORS[ACT] });
-        if (Number.isFinite(c.countZ)) offer({ feature: F.tradeCount, z: c.countZ, typical: Math.log1p(c.typicalCount), detector: DETECTORS[ACT] });
+        offer({ feature: F.volume, z: c.volumeZ, typical: Math.log1p(c.typicalVolume), detector: 'activity' });
+        if (Number.isFinite(c.countZ)) offer({ feature: F.tradeCount, z: c.countZ, typical: Math.log1p(c.typicalCount), detector: 'activity' });
       }
-      if (c.vol >= a.volZ) offer({ feature: F.realizedVol, z: c.vol, typical: c.typicalVol, detector: DETECTORS[ACT] });
+      if (c.vol >= a.volZ) offer({ feature: F.realizedVol, z: c.vol, typical: c.typicalVol, detector: 'activity' });
       if (c.spread >= a.spreadZ) {
         const spread = raw[F.spreadBps]!;
-        extra.push({ feature: 'spread_bps', actual: spread, typical: c.typicalSpread, z: c.spreadZ, detector: DETECTORS[ACT], text: spreadText(spread, c.typicalSpread, c.spreadZ, this.bookExtra['spread_bps_max'], this.bookExtra['depth_quote_min']) });
+        extra.push({ feature: 'spread_bps', actual: spread, typical: c.typicalSpread, z: c.spreadZ, detector: 'activity', text: spreadText(spread, c.typicalSpread, c.spreadZ, this.bookExtra['spread_bps_max'], this.bookExtra['depth_quote_min']) });
       }
       // A burst that happens to follow a one-sided window is a burst: flow is the headline only
       // when it is at least as far past its level as the burst is past its own.
       if (c.flow >= a.flowVolumes && c.flow / a.flowVolumes >= c.burst / a.burstZ) {
         const flow = Math.sign(c.h) * c.flow;
         // z in the component's own unit: multiples of its alert level.
-        extra.push({ feature: 'taker_flow', actual: flow, typical: a.flowVolumes, z: flow / a.flowVolumes, detector: DETECTORS[ACT], text: reasonText('taker_flow', flow, a.flowVolumes, flow / a.flowVolumes) });
+        extra.push({ feature: 'taker_flow', actual: flow, typical: a.flowVolumes, z: flow / a.flowVolumes, detector: 'activity', text: reasonText('taker_flow', flow, a.flowVolumes, flow / a.flowVolumes) });
       }
     }
     const sorted = [...best.values()].sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.feature - b.feature);

@@ -54,7 +54,7 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
     ns += process.hrtime.bigint() - t0;
     count += windows.length;
     for (const s of response.states) states.set(s.key, s.state);
-    for (const a of response.results) out.push(summarise(a, thresholds, minVotes));
+    for (const a of response.results) out.push(summarise(a, thresholds, minVotes, scoring.detectors.hst.role));
   }
   return {
     windows: out,
@@ -66,16 +66,23 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
 
 /** Detectors whose vote alone makes a candidate. */
 const SOLO: ReadonlySet<string> = new Set(['activity']);
+const GENERIC: ReadonlySet<string> = new Set(['zscore', 'mad', 'volatility']);
 
-function summarise(a: Alert, thresholds: Readonly<Record<string, number>>, minVotes: number): ScoredWindow {
+function summarise(a: Alert, thresholds: Readonly<Record<string, number>>, minVotes: number, hstRole = 'cold-start'): ScoredWindow {
   let score = 0;
   const detectorScores: Record<string, number> = {};
   const ratios: number[] = [];
   let solo = 0;
+  // hst in its cold-start role counts (as a solo voter) only while the generic consensus cannot be reached.
+  const warmGeneric = a.detectorScores.filter((d) => d.warm && GENERIC.has(d.detector)).length;
   for (const d of a.detectorScores) {
     detectorScores[d.detector] = d.score;
     const t = thresholds[d.detector];
     if (!d.warm || t === undefined) continue;
+    if (d.detector === 'hst' && hstRole !== 'vote') {
+      if (hstRole === 'cold-start' && warmGeneric < minVotes) solo = Math.max(solo, d.score / t);
+      continue;
+    }
     // The typed specialist votes alone; the generic detectors need minVotes (udf-server consensus.decide).
     if (SOLO.has(d.detector)) solo = Math.max(solo, d.score / t);
     else ratios.push(d.score / t);

@@ -58,6 +58,18 @@ export abstract class ModelDetector extends BaseDetector {
     return this.scaler.standardise(x, new Float64Array(this.z.length), 0);
   }
 
+  /**
+   * For reasons ("typical vs actual"): per model feature its schema index, z (NaN when missing or
+   * the baseline is unknown) and the normaliser's mean in the schema's transformed space. Pure;
+   * allocates, so call it only for windows that need an explanation.
+   */
+  explainZ(x: FeatureVector): { feature: number; z: number; typical: number }[] {
+    const f = this.scaler.features;
+    const out: { feature: number; z: number; typical: number }[] = [];
+    for (let j = 0; j < f.length; j++) out.push({ feature: f[j]!, z: this.scaler.z(j, x[f[j]!] ?? NaN), typical: this.scaler.mean[j]! });
+    return out;
+  }
+
   protected learnOne(x: FeatureVector): void {
     this.scaler.update(x, this.n, this.n >= this.normaliserWarmUp);
   }

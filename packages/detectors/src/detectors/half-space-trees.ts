@@ -12,9 +12,13 @@
  * more often split on), see docs/decisions/011.
  * The position in the window is derived from the observation count, so it costs no state.
  *
- * Score = -log2((sum_t r_t · 2^d_t + 1) / (trees · window)), where node t is the deepest node on
- * x's path whose reference mass is still >= sizeLimit (or the leaf). Bits of surprise: about 0
- * where the last window was as dense as average, up to log2(trees · window) where it was empty.
+ * Score = -log2((sum_t r_t · 2^d_t + 1) / (trees · window · 2^height + 1)), where node t is the first
+ * node on x's path whose reference mass is below sizeLimit, or the leaf (Tan et al.: an outlier ends
+ * in a near-empty node). Bits of surprise against the densest possible cell: 0 where the whole last
+ * window fell into x's leaf in every tree, `height` bits where x's cells were as dense as average,
+ * up to log2(trees · window · 2^height + 1) where they were empty. Never negative (decision 067;
+ * before it the reference was the average density, so typical windows scored below 0, less than
+ * the "no evidence" 0 of a cold detector).
  * Warm after the normaliser warm-up plus one full reference window.
  */
 import type { ByteReader, ByteWriter } from '../codec.js';
@@ -32,6 +36,12 @@ export interface HalfSpaceTreesOptions extends ModelDetectorOptions {
   /** A node with a smaller reference mass ends the path (default 10 % of the window). */
   readonly sizeLimit?: number;
   readonly seed?: number;
+  /**
+   * Slope k of the squash u = 1 / (1 + e^(-k z)). Default 1.702 (the normal CDF): the cube is used
+   * evenly for Gaussian z. A smaller k spreads the tails (z = 5 and z = 20 land in different cells),
+   * which matters when the anomalies of interest are single features many sigmas out.
+   */
+  readonly squash?: number;
 }
 
 const PROBIT_LOGISTIC = 1.702;
@@ -49,6 +59,9 @@ export class HalfSpaceTreesDetector extends ModelDetector {
   private readonly r: Uint8Array;
   private readonly l: Uint8Array;
   private readonly u: Float64Array;
+  readonly squashSlope: number;
+  /** trees · window · 2^height + 1: the largest possible mass sum, + 1. */
+  private readonly maxMass1: number;
 
   constructor(schema: FeatureSchema, options: HalfSpaceTreesOptions = {}) {
     super('half-space-trees', schema, options.features ?? schema.names, options);
@@ -57,7 +70,9 @@ export class HalfSpaceTreesDetector extends ModelDetector {
     this.window = checkOption(this.name, 'window', options.window ?? 64, 2, 255, true);
     this.sizeLimit = checkOption(this.name, 'sizeLimit', options.sizeLimit ?? Math.max(1, Math.floor(0.1 * this.window)), 1, this.window);
     this.seed = checkOption(this.name, 'seed', options.seed ?? 42, 0, 0xffffffff, true);
+    this.squashSlope = checkOption(this.name, 'squash', options.squash ?? PROBIT_LOGISTIC, 1e-3, 100);
     this.nodes = 2 ** (this.height + 1) - 1;
+    this.maxMass1 = this.trees * this.window * 2 ** this.height + 1;
     this.splitFeature = new Int32Array(this.trees * this.nodes).fill(-1);
     this.splitValue = new Float64Array(this.trees * this.nodes);
     this.r = new Uint8Array(this.trees * this.nodes);
@@ -104,7 +119,7 @@ export class HalfSpaceTreesDetector extends ModelDetector {
 
   private squash(x: FeatureVector): Float64Array {
     const z = this.scaler.standardise(x, this.z, 0);
-    for (let j = 0; j < z.length; j++) this.u[j] = 1 / (1 + Math.exp(-PROBIT_LOGISTIC * z[j]!));
+    for (let j = 0; j < z.length; j++) this.u[j] = 1 / (1 + Math.exp(-this.squashSlope * z[j]!));
     return this.u;
   }
 
@@ -122,14 +137,16 @@ export class HalfSpaceTreesDetector extends ModelDetector {
       for (;;) {
         const f = this.splitFeature[base + i]!;
         if (f < 0) break;
-        const child = u[f]! < this.splitValue[base + i]! ? 2 * i + 1 : 2 * i + 2;
-        if (this.r[base + child]! < this.sizeLimit) break;
-        i = child;
+        // Tan et al. 2011: descend until a node whose reference mass is below sizeLimit (or a
+        // leaf) and score THAT node. (Stopping at its parent, as this file did before decision
+        // 067, scored an outlier with the mass of the bulk it had just left: no separation.)
+        i = u[f]! < this.splitValue[base + i]! ? 2 * i + 1 : 2 * i + 2;
         depth++;
+        if (this.r[base + i]! < this.sizeLimit) break;
       }
       mass += this.r[base + i]! * 2 ** depth;
     }
-    return -Math.log2((mass + 1) / (this.trees * this.window));
+    return -Math.log2((mass + 1) / this.maxMass1);
   }
 
   protected override learnOne(x: FeatureVector): void {
@@ -156,7 +173,9 @@ export class HalfSpaceTreesDetector extends ModelDetector {
   }
 
   protected override layoutKey(): string {
-    return `${super.layoutKey()}|${this.trees}|${this.height}|${this.window}|${this.seed}`;
+    // The squash slope changes what the masses mean, so it is part of the key (the default keeps old keys).
+    const k = this.squashSlope === PROBIT_LOGISTIC ? '' : `|k${this.squashSlope}`;
+    return `${super.layoutKey()}|${this.trees}|${this.height}|${this.window}|${this.seed}${k}`;
   }
 
   protected override bodySize(): number {
