@@ -49,15 +49,24 @@ const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, FORCE_COLOR: '0' },
 });
-let tail = '';
+// The runner's closing summary ("ℹ pass N", "ℹ fail N", ...) is read line by line as it
+// streams: a long failure report after it must not push it out of a fixed-size tail.
+const counts = {};
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const lines = (partial + chunk.toString()).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = line.match(/^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/);
+    if (m) counts[m[1]] = Number(m[2]);
+  }
 });
 child.on('close', (code) => {
-  const num = (label) => Number((tail.match(new RegExp(`^ℹ ${label} (\\d+)`, 'm')) ?? [])[1] ?? 0);
+  const num = (label) => counts[label] ?? 0;
   const passed = num('pass');
-  const failed = num('fail') + num('cancelled');
+  // A runner that exits non-zero without a failing test (a crash) still counts as one failure.
+  const failed = num('fail') + num('cancelled') || (code === 0 ? 0 : 1);
   const skipped = num('skipped') + num('todo');
   mkdirSync(join(root, 'var', 'test-results'), { recursive: true });
   writeFileSync(join(root, 'var', 'test-results', 'ts.json'), JSON.stringify({ passed, failed, skipped, exitCode: code }));

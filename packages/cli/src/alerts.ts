@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: fixes kafkajs's read_committed filter before kafkajs loads (packages/common/src/kafkajs-patch.ts).
+import '@crypto-anomaly/common/kafkajs-patch';
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';

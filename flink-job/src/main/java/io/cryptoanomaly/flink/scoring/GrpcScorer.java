@@ -85,15 +85,19 @@ public final class GrpcScorer implements Scorer {
     long start = System.nanoTime();
     long giveUpAt = start + settings.budget().toNanos();
     long deadline = settings.deadline().toNanos();
+    // Kept so that giving up always names the last failure, also when the budget ran out
+    // during the pause after it.
+    StatusRuntimeException lastError = null;
     for (int attempt = 1; ; attempt++) {
       long left = giveUpAt - System.nanoTime();
       if (left <= 0) {
-        throw exhausted(request, attempt - 1, start, null);
+        throw exhausted(request, attempt - 1, start, lastError);
       }
       attempts.incrementAndGet();
       try {
         return stub.withDeadlineAfter(Math.min(deadline, left), TimeUnit.NANOSECONDS).scoreBundle(request);
       } catch (StatusRuntimeException e) {
+        lastError = e;
         Status status = e.getStatus();
         if (!RETRIABLE.contains(status.getCode())) {
           throw new ScoringException(
