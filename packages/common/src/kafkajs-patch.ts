@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
  * entry per record, so with several aborted transactions (a Flink job restored from a
  * checkpoint aborts its lingering ones) an entry can be activated after its abort marker has
  * passed: every later transactional record of that producer id in the batch is then skipped,
- * committed or not. Seen as an alert missing from `alerts` after a restore, while the same
- * window was present in `scored-windows` (end-to-end recovery test).
+ * committed or not (found while chasing missing alerts after a restore, which turned out to
+ * be the broker's retention: docs/decisions/041).
  *
  * kafkajs's Batch takes the filter with `require('./filterAbortedMessages')` when it is first
  * loaded, so this module must be imported BEFORE anything loads kafkajs: make it the first

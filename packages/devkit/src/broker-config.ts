@@ -86,6 +86,11 @@ export function renderServerProperties(input: ServerPropertiesInput): string {
     'transaction.max.timeout.ms': 3_600_000,
     // Topics are created on purpose (with their partition counts); a typo must fail, not create.
     'auto.create.topics.enable': false,
+    // Replays carry their recorded (2024) timestamps, and Flink's sinks stamp records with event
+    // time. With time-based retention (default 7 days) the broker deletes such segments at its
+    // next retention check, minutes into a run: records vanished from topics mid-test (decision
+    // 041). A development broker keeps everything; size is bounded by the run, under var/.
+    'log.retention.ms': -1,
     // Tests join consumer groups constantly; the 3 s default delay only helps big groups.
     'group.initial.rebalance.delay.ms': 0,
     // A 2-core dev machine: the defaults (3 network, 8 io threads) only add contention.
