@@ -1,7 +1,6 @@
 package io.cryptoanomaly.flink;
 
 import io.cryptoanomaly.flink.functions.EmitClosedWindow;
-import io.cryptoanomaly.flink.functions.LateTradesOnly;
 import io.cryptoanomaly.flink.functions.RemoteScoringOperator;
 import io.cryptoanomaly.flink.functions.SplitUndecodable;
 import io.cryptoanomaly.flink.functions.SplitUndecodableQuotes;
@@ -270,9 +269,6 @@ public final class AnomalyJob {
   private static DataStream<LateTrade> lateTrades(SingleOutputStreamOperator<ClosedWindow> windows, KlineInterval interval) {
     return windows
         .getSideOutput(lateTradesTag(interval))
-        .process(new LateTradesOnly(interval))
-        .name("late-trades-only-" + interval.label())
-        .uid("late-trades-only-" + interval.label())
         .process(new TagLateTrades(interval))
         .name("late-trades-" + interval.label())
         .uid("late-trades-" + interval.label());

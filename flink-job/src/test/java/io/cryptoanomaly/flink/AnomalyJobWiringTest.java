@@ -65,7 +65,7 @@ class AnomalyJobWiringTest {
     assertThat(uids)
         .contains(
             "raw-trades-source", "book-ticker-source", "split-undecodable", "split-undecodable-quotes",
-            "trades-as-events", "quotes-as-events", "window-10s", "window-1m", "late-trades-only-10s", "dead-letter-sink");
+            "trades-as-events", "quotes-as-events", "window-10s", "window-1m", "late-trades-10s", "dead-letter-sink");
   }
 
   @Test

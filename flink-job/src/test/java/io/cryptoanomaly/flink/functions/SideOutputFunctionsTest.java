@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cryptoanomaly.flink.records.DeadLetterRecord;
 import io.cryptoanomaly.flink.records.KlineInterval;
 import io.cryptoanomaly.flink.records.LateTrade;
+import io.cryptoanomaly.flink.records.MarketEvent;
 import io.cryptoanomaly.flink.records.TradeEvent;
 import io.cryptoanomaly.flink.records.TradeOrDeadLetter;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -39,10 +40,10 @@ class SideOutputFunctionsTest {
   @Test
   void labelsALateTradeWithItsIntervalWindowStartAndTheCurrentWatermark() throws Exception {
     TradeEvent trade = buy("ETHUSDT", 7, TRADE_TIME_MS, "2600", "1");
-    try (OneInputStreamOperatorTestHarness<TradeEvent, LateTrade> harness =
+    try (OneInputStreamOperatorTestHarness<MarketEvent, LateTrade> harness =
         ProcessFunctionTestHarnesses.forProcessFunction(new TagLateTrades(KlineInterval.ONE_MINUTE))) {
       harness.processWatermark(new Watermark(WATERMARK_MS));
-      harness.processElement(trade, TRADE_TIME_MS);
+      harness.processElement(MarketEvent.ofTrade(trade), TRADE_TIME_MS);
 
       assertThat(harness.extractOutputValues())
           .containsExactly(new LateTrade(trade, "1m", ONE_MINUTE_WINDOW_START, WATERMARK_MS));
