@@ -187,9 +187,13 @@ const scoringSchema = z
          * PUMP_PATTERN (the bundled BTC/ETH tape's largest natural burst is 82).
          */
         pumpMinBurst: z.number().int().min(2).default(100),
-        /** MARKET_WIDE_MOVE needs at least this many symbols of one bundle moving together... */
+        /**
+         * MARKET_WIDE_MOVE needs at least this many symbols moving together in one window... The
+         * rule travels on each result (Alert.market); the Flink job's market-context stage, which
+         * sees every symbol's window, applies it (udf-server/src/market.ts, decision 068).
+         */
         marketWideMinSymbols: z.number().int().min(2).max(10_000).default(2),
-        /** ...and at least this share of the symbols present in the bundle for that window. */
+        /** ...and at least this share of the symbols with trades in that window. */
         marketWideShare: z.number().gt(0).max(1).default(0.5),
       })
       .prefault({}),

@@ -10,3 +10,4 @@ export * from './metrics.js';
 export * from './service.js';
 export * from './server.js';
 export * from './synthetic.js';
+export * from './market.js';

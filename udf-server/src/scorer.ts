@@ -32,6 +32,7 @@ import { configVersion as hashConfig, type ScoringConfig, type UdfConfig } from 
 import { anomalyType, decide, reasonText, severityOf, spreadText, stepIncident } from './consensus.js';
 import { ValidationError } from './errors.js';
 import { bookFeatures, computeFeatures, F, RAW_SIZE, UDF_FEATURES } from './features.js';
+import { marketContextOf } from './market.js';
 import { decodeState, encodeState, type KeyStateData } from './state.js';
 import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore } from './wire.js';
 
@@ -43,7 +44,6 @@ const KEY_RE = /^([A-Z0-9]{2,30})\/([1-9][0-9]{0,5}[smhd])$/;
  * typed specialist. Indices below are for the full list; with hst off, activity moves to HST's slot.
  */
 const ALL_DETECTORS = ['zscore', 'mad', 'volatility', 'hst', 'activity'] as const;
-const PRICE_TYPES: ReadonlySet<string> = new Set(['PRICE_SPIKE', 'FLASH_CRASH', 'PUMP_PATTERN']);
 const Z = 0;
 const MAD = 1;
 const VOL = 2;
@@ -154,43 +154,11 @@ export class Scorer {
       results[i] = cols.length === 0 ? this.emptyResult(w, st) : this.scoreWindow(w, cols, st, resets, `windows[${i}] (key ${w.key})`);
       windowMs[i] = performance.now() - t0;
     }
-    this.markMarketWide(results);
     const states: KeyState[] = req.states.map((s, i) => ({ key: s.key, state: data[i]!.touched ? encodeState(data[i]!) : s.state }));
     return {
       response: { results, states, configVersion: this.configVersion, modelVersion: this.modelVersion },
       diagnostics: { stateResets: resets, windowMs },
     };
-  }
-
-  /**
-   * Cross-symbol context (typology): the windows of this bundle with the same interval and window
-   * start are one moment of the market. When at least marketWideMinSymbols symbols, and at least
-   * marketWideShare of the symbols present for that moment, are price candidates moving the same
-   * way, each of those results is a MARKET_WIDE_MOVE instead of a one-symbol spike or crash.
-   * Limitation: only symbols in the same bundle are seen (docs/decisions/062).
-   */
-  private markMarketWide(results: Alert[]): void {
-    const t = this.config.typology;
-    const groups = new Map<string, Alert[]>();
-    for (const r of results) {
-      if (r.tradeCount === 0) continue;
-      const k = `${r.interval}/${r.windowStartMs}`;
-      let g = groups.get(k);
-      if (g === undefined) groups.set(k, (g = []));
-      g.push(r);
-    }
-    for (const g of groups.values()) {
-      if (g.length < t.marketWideMinSymbols) continue;
-      for (const sign of [1, -1]) {
-        const moving = g.filter((r) => r.votes >= this.config.consensus.minVotes && PRICE_TYPES.has(r.type) && Math.sign(r.returnPct) === sign);
-        if (moving.length >= t.marketWideMinSymbols && moving.length >= t.marketWideShare * g.length) {
-          for (const r of moving) {
-            r.type = 'MARKET_WIDE_MOVE';
-            r.reasons.push({ feature: 'market', actual: moving.length, typical: g.length, z: 0, detector: 'consensus', text: `${moving.length} of ${g.length} symbols moved ${sign > 0 ? 'up' : 'down'} together in this window (${moving.map((m) => m.symbol).join(', ')})` });
-          }
-        }
-      }
-    }
   }
 
   private validateStates(req: ScoreBundleRequest): { keyIndex: Map<string, number>; data: (KeyStateData & { touched: boolean })[]; resets: { key: string; reason: string }[] } {
@@ -266,6 +234,7 @@ export class Scorer {
       configVersion: this.configVersion,
       modelVersion: this.modelVersion,
       tradeCount: 0,
+      market: marketContextOf(0, this.config.consensus.minVotes, 'UNSPECIFIED', 0, this.config.typology),
     };
   }
 
@@ -344,6 +313,8 @@ export class Scorer {
       configVersion: this.configVersion,
       modelVersion: this.modelVersion,
       tradeCount: cols.length,
+      // Cross-symbol typing happens where every symbol's window is seen (market.ts).
+      market: marketContextOf(decision.votes, cfg.consensus.minVotes, type, raw[F.returnPct]!, cfg.typology),
     };
   }
 

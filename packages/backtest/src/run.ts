@@ -1,9 +1,10 @@
 /**
  * Replays windows through the sidecar's own Scorer, in process, one bundle per window end, with
- * each key's state chained from bundle to bundle exactly as Flink keyed state does. The result
+ * each key's state chained from bundle to bundle exactly as Flink keyed state does, then the
+ * cross-symbol typing the Flink job applies after scoring (applyMarketContext). The result
  * keeps what the evaluation and the picture need from every Alert.
  */
-import { Scorer, type ScoringConfig } from '@crypto-anomaly/udf-server';
+import { applyMarketContext, Scorer, type ScoringConfig } from '@crypto-anomaly/udf-server';
 import type { Alert } from '@crypto-anomaly/contract';
 import { toWindowToScore, type TapeWindow } from './windows.js';
 
@@ -54,6 +55,9 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
     ns += process.hrtime.bigint() - t0;
     count += windows.length;
     for (const s of response.states) states.set(s.key, s.state);
+    // A bundle is every symbol's windows of one window end: the moment the Flink job's
+    // market-context stage sees (decision 068).
+    applyMarketContext(response.results);
     for (const a of response.results) out.push(summarise(a, thresholds, minVotes, scoring.detectors.hst.role));
   }
   return {

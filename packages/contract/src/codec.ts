@@ -26,7 +26,8 @@ function toDomain<T>(schema: DescMessage, msg: Record<string, unknown>): T {
         out[field.localName] = enumName(field.enum, value as number);
         break;
       case 'message':
-        out[field.localName] = value === undefined ? undefined : toDomain(field.message, value as Record<string, unknown>);
+        // An unset message field is absent from the domain object (optional property), not `undefined`.
+        if (value !== undefined) out[field.localName] = toDomain(field.message, value as Record<string, unknown>);
         break;
       case 'list': {
         const items = value as unknown[];

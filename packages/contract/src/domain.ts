@@ -166,4 +166,20 @@ export interface Alert {
   configVersion: string;
   modelVersion: string;
   tradeCount: number;
+  /**
+   * Cross-symbol context (MARKET_WIDE_MOVE): the scorer sets direction and rule, the Flink job's
+   * market-context stage the counts (alert.proto MarketContext). Absent in results of older scorers.
+   */
+  market?: MarketContext;
+}
+
+export interface MarketContext {
+  /** +1 price candidate moving up, -1 down, 0 not a price candidate. */
+  direction: number;
+  ruleMinSymbols: number;
+  ruleMinShare: number;
+  /** Symbols with trades in this (interval, window start); 0 before the market-context stage. */
+  symbols: number;
+  /** Of them, price candidates moving this window's way; 0 when direction is 0. */
+  moving: number;
 }

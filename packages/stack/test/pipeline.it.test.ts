@@ -49,6 +49,9 @@ const CHECKPOINT_INTERVAL = '1s';
 const SPIKE_FACTOR = 1.03;
 const SPIKE_AFTER_MS = 7.5 * 60_000;
 const SPIKE_LENGTH_MS = 6_000;
+/** Market-wide crash: BOTH symbols × 0.97 for 6 s across a later window boundary (typed by the job's market-context stage). */
+const CRASH_FACTOR = 0.97;
+const CRASH_AFTER_MS = 9.5 * 60_000;
 const RUN_TIMEOUT_MS = 120_000;
 const log = process.env['LOG_LEVEL'] ? createLogger('e2e') : silentLogger();
 
@@ -56,13 +59,14 @@ let work: string;
 let broker: KafkaBroker;
 let sidecar: Sidecar;
 let spike: Spike;
+let crashes: Spike[];
 /** The preloaded input, byte for byte, to copy into per-test topics. */
 let input: RawRecord[];
 let inputTopic: string;
 let expected: Map<string, ExpectedKline>;
 
 const tradesOnly = (): AsyncIterable<RecordedMessage> => openBundledRecording({ streams: SYMBOLS.map((s) => `${s.toLowerCase()}@trade`) });
-const spikedTape = (): AsyncIterable<RecordedMessage> => withSpike(tradesOnly(), spike);
+const spikedTape = (): AsyncIterable<RecordedMessage> => crashes.reduce((tape, c) => withSpike(tape, c), withSpike(tradesOnly(), spike));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'e2e-pipeline-'));
@@ -78,6 +82,8 @@ before(async () => {
   }
   const boundary = Math.ceil((first + SPIKE_AFTER_MS) / 10_000) * 10_000;
   spike = { symbol: 'BTCUSDT', fromMs: boundary - SPIKE_LENGTH_MS / 2, toMs: boundary + SPIKE_LENGTH_MS / 2, factor: SPIKE_FACTOR };
+  const crashBoundary = Math.ceil((first + CRASH_AFTER_MS) / 10_000) * 10_000;
+  crashes = SYMBOLS.map((symbol) => ({ symbol, fromMs: crashBoundary - SPIKE_LENGTH_MS / 2, toMs: crashBoundary + SPIKE_LENGTH_MS / 2, factor: CRASH_FACTOR }));
 
   const trades = await recordedTrades(spikedTape());
   expected = expectedKlines(trades, OUT_OF_ORDERNESS_MS);
@@ -303,6 +309,26 @@ describe('the whole pipeline on real processes', () => {
     assert.ok(up.returnPct > 2, `return ${up.returnPct}% reflects the spike`);
     assert.ok(up.votes >= 2 && up.isAnomaly, `consensus: ${up.votes}/${up.voters}`);
     assert.ok(up.reasons.length > 0, 'with reasons');
+  });
+
+  test('a 3 % crash of both symbols in one window is typed MARKET_WIDE_MOVE by the job\'s market-context stage', async () => {
+    const base = await baselineRun();
+    const start = Math.floor(crashes[0]!.fromMs / 10_000) * 10_000;
+    const hits = base.alerts.filter((a) => a.interval === '10s' && a.windowStartMs === start);
+    assert.deepEqual(
+      hits.map((a) => a.symbol).sort(),
+      [...SYMBOLS].sort(),
+      `both symbols alert in the crash window ${new Date(start).toISOString()}; alerts: ${base.alerts.map(key).join(', ')}`,
+    );
+    for (const a of hits) {
+      assert.equal(a.type, 'MARKET_WIDE_MOVE', `${a.symbol}: ${JSON.stringify(a.reasons)}`);
+      assert.ok(a.returnPct < -2, `${a.symbol}: return ${a.returnPct}%`);
+      assert.deepEqual(a.market, { direction: -1, ruleMinSymbols: 2, ruleMinShare: 0.5, symbols: 2, moving: 2 });
+      assert.equal(a.reasons.at(-1)!.text, '2 of 2 symbols moved down together in this window (BTCUSDT, ETHUSDT)');
+    }
+    // The lone BTC spike stays a one-symbol move, with its market context filled in.
+    const up = base.alerts.find((a) => a.symbol === spike.symbol && a.interval === '10s' && a.windowStartMs === Math.floor(spike.fromMs / 10_000) * 10_000);
+    assert.ok(up !== undefined && up.type !== 'MARKET_WIDE_MOVE' && up.market?.symbols === 2 && up.market.moving === 1, JSON.stringify(up?.market));
   });
 
   test('cancelled mid-stream and restarted from its last completed checkpoint, the job commits the same alerts and scored windows as the uninterrupted run', async () => {

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cryptoanomaly/v1/alert.proto.
  */
 export const file_cryptoanomaly_v1_alert: GenFile = /*@__PURE__*/
-  fileDesc("ChxjcnlwdG9hbm9tYWx5L3YxL2FsZXJ0LnByb3RvEhBjcnlwdG9hbm9tYWx5LnYxImUKBlJlYXNvbhIPCgdmZWF0dXJlGAEgASgJEg4KBmFjdHVhbBgCIAEoARIPCgd0eXBpY2FsGAMgASgBEgkKAXoYBCABKAESEAoIZGV0ZWN0b3IYBSABKAkSDAoEdGV4dBgGIAEoCSJMCg1EZXRlY3RvclNjb3JlEhAKCGRldGVjdG9yGAEgASgJEg0KBXNjb3JlGAIgASgBEgwKBHZvdGUYAyABKAgSDAoEd2FybRgEIAEoCCKzBAoFQWxlcnQSDgoGc3ltYm9sGAEgASgJEhAKCGludGVydmFsGAIgASgJEhcKD3dpbmRvd19zdGFydF9tcxgDIAEoAxIVCg13aW5kb3dfZW5kX21zGAQgASgDEg0KBWNsb3NlGAUgASgBEhIKCnJldHVybl9wY3QYBiABKAESDQoFdm90ZXMYByABKAUSDgoGdm90ZXJzGAggASgFEhIKCmlzX2Fub21hbHkYCSABKAgSMAoKY29uZmlkZW5jZRgKIAEoDjIcLmNyeXB0b2Fub21hbHkudjEuQ29uZmlkZW5jZRIQCghzZXZlcml0eRgLIAEoBRIrCgR0eXBlGAwgASgOMh0uY3J5cHRvYW5vbWFseS52MS5Bbm9tYWx5VHlwZRIpCgdyZWFzb25zGA0gAygLMhguY3J5cHRvYW5vbWFseS52MS5SZWFzb24SOAoPZGV0ZWN0b3Jfc2NvcmVzGA4gAygLMh8uY3J5cHRvYW5vbWFseS52MS5EZXRlY3RvclNjb3JlEjcKCGZlYXR1cmVzGA8gAygLMiUuY3J5cHRvYW5vbWFseS52MS5BbGVydC5GZWF0dXJlc0VudHJ5EhYKDmNvbmZpZ192ZXJzaW9uGBAgASgJEhUKDW1vZGVsX3ZlcnNpb24YESABKAkSEwoLdHJhZGVfY291bnQYEiABKAMaLwoNRmVhdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBKn0KCkNvbmZpZGVuY2USGgoWQ09ORklERU5DRV9VTlNQRUNJRklFRBAAEhMKD0NPTkZJREVOQ0VfTk9ORRABEhIKDkNPTkZJREVOQ0VfTE9XEAISFQoRQ09ORklERU5DRV9NRURJVU0QAxITCg9DT05GSURFTkNFX0hJR0gQBCrMAgoLQW5vbWFseVR5cGUSHAoYQU5PTUFMWV9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYQU5PTUFMWV9UWVBFX1BSSUNFX1NQSUtFEAESHAoYQU5PTUFMWV9UWVBFX0ZMQVNIX0NSQVNIEAISHQoZQU5PTUFMWV9UWVBFX1ZPTFVNRV9CVVJTVBADEigKJEFOT01BTFlfVFlQRV9WT0xBVElMSVRZX1JFR0lNRV9TSElGVBAEEh8KG0FOT01BTFlfVFlQRV9PTkVfU0lERURfRkxPVxAFEh0KGUFOT01BTFlfVFlQRV9QVU1QX1BBVFRFUk4QBhIfChtBTk9NQUxZX1RZUEVfU1BSRUFEX0JMT1dPVVQQBxIhCh1BTk9NQUxZX1RZUEVfTUFSS0VUX1dJREVfTU9WRRAIEhYKEkFOT01BTFlfVFlQRV9PVEhFUhAPQikKGWlvLmNyeXB0b2Fub21hbHkucHJvdG8udjFCCkFsZXJ0UHJvdG9QAWIGcHJvdG8z");
+  fileDesc("ChxjcnlwdG9hbm9tYWx5L3YxL2FsZXJ0LnByb3RvEhBjcnlwdG9hbm9tYWx5LnYxImUKBlJlYXNvbhIPCgdmZWF0dXJlGAEgASgJEg4KBmFjdHVhbBgCIAEoARIPCgd0eXBpY2FsGAMgASgBEgkKAXoYBCABKAESEAoIZGV0ZWN0b3IYBSABKAkSDAoEdGV4dBgGIAEoCSJMCg1EZXRlY3RvclNjb3JlEhAKCGRldGVjdG9yGAEgASgJEg0KBXNjb3JlGAIgASgBEgwKBHZvdGUYAyABKAgSDAoEd2FybRgEIAEoCCLkBAoFQWxlcnQSDgoGc3ltYm9sGAEgASgJEhAKCGludGVydmFsGAIgASgJEhcKD3dpbmRvd19zdGFydF9tcxgDIAEoAxIVCg13aW5kb3dfZW5kX21zGAQgASgDEg0KBWNsb3NlGAUgASgBEhIKCnJldHVybl9wY3QYBiABKAESDQoFdm90ZXMYByABKAUSDgoGdm90ZXJzGAggASgFEhIKCmlzX2Fub21hbHkYCSABKAgSMAoKY29uZmlkZW5jZRgKIAEoDjIcLmNyeXB0b2Fub21hbHkudjEuQ29uZmlkZW5jZRIQCghzZXZlcml0eRgLIAEoBRIrCgR0eXBlGAwgASgOMh0uY3J5cHRvYW5vbWFseS52MS5Bbm9tYWx5VHlwZRIpCgdyZWFzb25zGA0gAygLMhguY3J5cHRvYW5vbWFseS52MS5SZWFzb24SOAoPZGV0ZWN0b3Jfc2NvcmVzGA4gAygLMh8uY3J5cHRvYW5vbWFseS52MS5EZXRlY3RvclNjb3JlEjcKCGZlYXR1cmVzGA8gAygLMiUuY3J5cHRvYW5vbWFseS52MS5BbGVydC5GZWF0dXJlc0VudHJ5EhYKDmNvbmZpZ192ZXJzaW9uGBAgASgJEhUKDW1vZGVsX3ZlcnNpb24YESABKAkSEwoLdHJhZGVfY291bnQYEiABKAMSLwoGbWFya2V0GBMgASgLMh8uY3J5cHRvYW5vbWFseS52MS5NYXJrZXRDb250ZXh0Gi8KDUZlYXR1cmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ASJ1Cg1NYXJrZXRDb250ZXh0EhEKCWRpcmVjdGlvbhgBIAEoERIYChBydWxlX21pbl9zeW1ib2xzGAIgASgFEhYKDnJ1bGVfbWluX3NoYXJlGAMgASgBEg8KB3N5bWJvbHMYBCABKAUSDgoGbW92aW5nGAUgASgFKn0KCkNvbmZpZGVuY2USGgoWQ09ORklERU5DRV9VTlNQRUNJRklFRBAAEhMKD0NPTkZJREVOQ0VfTk9ORRABEhIKDkNPTkZJREVOQ0VfTE9XEAISFQoRQ09ORklERU5DRV9NRURJVU0QAxITCg9DT05GSURFTkNFX0hJR0gQBCrMAgoLQW5vbWFseVR5cGUSHAoYQU5PTUFMWV9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYQU5PTUFMWV9UWVBFX1BSSUNFX1NQSUtFEAESHAoYQU5PTUFMWV9UWVBFX0ZMQVNIX0NSQVNIEAISHQoZQU5PTUFMWV9UWVBFX1ZPTFVNRV9CVVJTVBADEigKJEFOT01BTFlfVFlQRV9WT0xBVElMSVRZX1JFR0lNRV9TSElGVBAEEh8KG0FOT01BTFlfVFlQRV9PTkVfU0lERURfRkxPVxAFEh0KGUFOT01BTFlfVFlQRV9QVU1QX1BBVFRFUk4QBhIfChtBTk9NQUxZX1RZUEVfU1BSRUFEX0JMT1dPVVQQBxIhCh1BTk9NQUxZX1RZUEVfTUFSS0VUX1dJREVfTU9WRRAIEhYKEkFOT01BTFlfVFlQRV9PVEhFUhAPQikKGWlvLmNyeXB0b2Fub21hbHkucHJvdG8udjFCCkFsZXJ0UHJvdG9QAWIGcHJvdG8z");
 
 /**
  * One reason for a decision: a feature that was unusual, with typical vs actual values.
@@ -228,6 +228,13 @@ export type Alert = Message<"cryptoanomaly.v1.Alert"> & {
    * @generated from field: int64 trade_count = 18;
    */
   tradeCount: bigint;
+
+  /**
+   * Cross-symbol context of this window (typology MARKET_WIDE_MOVE, docs/decisions/068).
+   *
+   * @generated from field: cryptoanomaly.v1.MarketContext market = 19;
+   */
+  market?: MarketContext | undefined;
 };
 
 /**
@@ -236,6 +243,59 @@ export type Alert = Message<"cryptoanomaly.v1.Alert"> & {
  */
 export const AlertSchema: GenMessage<Alert> = /*@__PURE__*/
   messageDesc(file_cryptoanomaly_v1_alert, 2);
+
+/**
+ * Cross-symbol context of one window. Two owners, in this order:
+ * 1. The scorer (sidecar) sees one symbol and fills `direction` and the rule from its config.
+ * 2. The Flink job's market-context stage sees every symbol's window of the same (interval,
+ *    window start) once the watermark has passed the window, fills `symbols` and `moving`, and
+ *    types the alert MARKET_WIDE_MOVE when `moving >= rule_min_symbols` and
+ *    `moving >= rule_min_share * symbols`. Deterministic: it does not depend on how windows were
+ *    bundled into scoring calls, so a restore or a replay gives the same types.
+ *
+ * @generated from message cryptoanomaly.v1.MarketContext
+ */
+export type MarketContext = Message<"cryptoanomaly.v1.MarketContext"> & {
+  /**
+   * +1: a price candidate moving up (spike, pump); -1: moving down (crash); 0: not a price candidate.
+   *
+   * @generated from field: sint32 direction = 1;
+   */
+  direction: number;
+
+  /**
+   * The scorer's typology.marketWideMinSymbols and typology.marketWideShare.
+   *
+   * @generated from field: int32 rule_min_symbols = 2;
+   */
+  ruleMinSymbols: number;
+
+  /**
+   * @generated from field: double rule_min_share = 3;
+   */
+  ruleMinShare: number;
+
+  /**
+   * Symbols with trades in this (interval, window start); 0 until the market-context stage ran.
+   *
+   * @generated from field: int32 symbols = 4;
+   */
+  symbols: number;
+
+  /**
+   * Of them, price candidates moving in this window's direction (including this one); 0 when direction is 0.
+   *
+   * @generated from field: int32 moving = 5;
+   */
+  moving: number;
+};
+
+/**
+ * Describes the message cryptoanomaly.v1.MarketContext.
+ * Use `create(MarketContextSchema)` to create a new message.
+ */
+export const MarketContextSchema: GenMessage<MarketContext> = /*@__PURE__*/
+  messageDesc(file_cryptoanomaly_v1_alert, 3);
 
 /**
  * How sure the consensus is.

@@ -1,6 +1,7 @@
 package io.cryptoanomaly.flink;
 
 import io.cryptoanomaly.flink.functions.EmitClosedWindow;
+import io.cryptoanomaly.flink.functions.MarketContextFunction;
 import io.cryptoanomaly.flink.functions.RemoteScoringOperator;
 import io.cryptoanomaly.flink.functions.SplitUndecodable;
 import io.cryptoanomaly.flink.functions.SplitUndecodableQuotes;
@@ -70,12 +71,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *                         └─► late trades ─┐                         └─► late trades ─┐
  *                                          └────────────► lateTrades sink ◄───────────┘
  *
- * closed windows (both intervals) ─ keyBy("symbol/interval") ─► remote-scoring ─┬─► scoredWindows sink
- *                                                                              └─ anomalies ─► alerts sink
+ * closed windows (both intervals) ─ keyBy("symbol/interval") ─► remote-scoring
+ *   ─ keyBy("interval/windowStart") ─► market-context ─┬─► scoredWindows sink
+ *                                                      └─ anomalies ─► alerts sink
  * </pre>
  *
  * {@link #build} takes the source and sinks as arguments (Kafka in {@link #main}, finite ones in
- * tests) and returns the closed-window streams; {@link #score} attaches the scoring stage to them.
+ * tests) and returns the closed-window streams; {@link #score} attaches the scoring stage and the
+ * cross-symbol market-context stage to them.
  */
 public final class AnomalyJob {
 
@@ -168,8 +171,11 @@ public final class AnomalyJob {
 
   /**
    * Scores every closed window with the remote scoring operator (keyed by "symbol/interval", the
-   * key of the detector state) and routes the results: all to {@code scoredWindows}, anomalous
-   * ones to {@code alerts}.
+   * key of the detector state), types the results across symbols in the market-context stage
+   * (keyed by the moment "interval/windowStart", {@link MarketContextFunction}) and routes them:
+   * all to {@code scoredWindows}, anomalous ones to {@code alerts}. Both sinks read the typed
+   * results, so a window's type never depends on how it was bundled for scoring. Returns the typed
+   * results.
    */
   public static DataStream<ScoredWindow> score(
       Pipeline pipeline, JobConfig config, ScorerFactory scorer, ScoringSinks sinks) {
@@ -184,15 +190,23 @@ public final class AnomalyJob {
                     scorer, new RemoteScoringOperator.BundleSettings(
                         config.bundleSize(), config.bundleAge(), config.scoringMaxInFlight())))
             .uid("remote-scoring");
-    scored.sinkTo(sinks.scoredWindows()).name("scored-windows-sink").uid("scored-windows-sink");
-    scored
+    // The scoring operator emits a window's result before the watermark that closed the window,
+    // so the moment's event-time timer fires after every symbol's window of it has arrived.
+    SingleOutputStreamOperator<ScoredWindow> typed =
+        scored
+            .keyBy(MarketContextFunction::momentKey, Types.STRING)
+            .process(new MarketContextFunction(), TypeInformation.of(ScoredWindow.class))
+            .name("market-context")
+            .uid("market-context");
+    typed.sinkTo(sinks.scoredWindows()).name("scored-windows-sink").uid("scored-windows-sink");
+    typed
         .filter(ScoredWindow::anomaly)
         .name("anomalies")
         .uid("anomalies")
         .sinkTo(sinks.alerts())
         .name("alerts-sink")
         .uid("alerts-sink");
-    return scored;
+    return typed;
   }
 
   /** The scorer selected by {@code --scorer}; created in each operator instance's open(). */

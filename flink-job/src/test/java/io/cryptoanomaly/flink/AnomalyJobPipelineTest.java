@@ -10,6 +10,7 @@ import io.cryptoanomaly.flink.records.LateTrade;
 import io.cryptoanomaly.flink.records.ProtoAdapter;
 import io.cryptoanomaly.flink.records.ScoredWindow;
 import io.cryptoanomaly.proto.v1.Alert;
+import io.cryptoanomaly.proto.v1.AnomalyType;
 import io.cryptoanomaly.flink.records.TradeOrDeadLetter;
 import io.cryptoanomaly.proto.v1.Kline;
 import java.math.BigDecimal;
@@ -182,6 +183,47 @@ class AnomalyJobPipelineTest {
     Map<String, Long> keys = scoredWindows.results().stream().collect(Collectors.groupingBy(s -> s.symbol() + "/" + s.interval(), Collectors.counting()));
     // Only each key's first window is cold.
     assertThat(warmResults).isEqualTo(scoredWindows.results().size() - keys.size());
+  }
+
+  @Test
+  void typesWindowsWhereBothSymbolsMovedTheSameWayMarketWideThroughTheWholeJob() throws Exception {
+    // Independent of the stage: the stub flags |return| >= 0.1 % as a spike or crash; with its rule
+    // (2 symbols, half of them) and two symbols, a flagged window is market-wide exactly when the
+    // other symbol's window of the same moment was flagged the same way.
+    Map<String, List<Alert>> moments = new TreeMap<>();
+    for (ScoredWindow s : scoredWindows.results()) {
+      moments.computeIfAbsent(s.interval() + "/" + s.windowStartMs(), k -> new ArrayList<>()).add(Alert.parseFrom(s.alert()));
+    }
+    int marketWide = 0;
+    for (Map.Entry<String, List<Alert>> moment : moments.entrySet()) {
+      List<Alert> windows = moment.getValue();
+      for (Alert a : windows) {
+        String what = moment.getKey() + " " + a.getSymbol();
+        int direction = a.getIsAnomaly() ? (int) Math.signum(a.getReturnPct()) : 0;
+        long moving = direction == 0 ? 0 : windows.stream().filter(o -> o.getIsAnomaly() && Math.signum(o.getReturnPct()) == direction).count();
+        assertThat(a.getMarket().getDirection()).as(what).isEqualTo(direction);
+        assertThat(a.getMarket().getSymbols()).as(what).isEqualTo(windows.size());
+        assertThat(a.getMarket().getMoving()).as(what).isEqualTo(moving);
+        if (moving >= 2 && moving >= 0.5 * windows.size()) {
+          marketWide++;
+          assertThat(a.getType()).as(what).isEqualTo(AnomalyType.ANOMALY_TYPE_MARKET_WIDE_MOVE);
+          assertThat(a.getReasons(a.getReasonsCount() - 1).getText())
+              .as(what)
+              .isEqualTo("2 of 2 symbols moved " + (direction > 0 ? "up" : "down") + " together in this window (BTCUSDT, ETHUSDT)");
+        } else if (direction != 0) {
+          assertThat(a.getType()).as(what).isEqualTo(direction > 0 ? AnomalyType.ANOMALY_TYPE_PRICE_SPIKE : AnomalyType.ANOMALY_TYPE_FLASH_CRASH);
+        } else {
+          assertThat(a.getType()).as(what).isEqualTo(AnomalyType.ANOMALY_TYPE_UNSPECIFIED);
+        }
+      }
+    }
+    // The recording has a moment where BTC and ETH moved the same way (both its windows), so the
+    // stage is exercised end to end.
+    assertThat(marketWide).isGreaterThanOrEqualTo(2);
+    // The alerts topic gets the typed bytes too.
+    Set<String> typed = new HashSet<>();
+    scoredWindows.results().stream().filter(ScoredWindow::anomaly).forEach(s -> typed.add(java.util.Arrays.toString(s.alert())));
+    assertThat(alerts.results()).allSatisfy(a -> assertThat(typed).contains(java.util.Arrays.toString(a.alert())));
   }
 
   /** Independent reference: BigDecimal arithmetic on the JSON strings, grouped and ordered here. */

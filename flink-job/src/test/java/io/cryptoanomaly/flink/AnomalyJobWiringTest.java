@@ -46,7 +46,7 @@ class AnomalyJobWiringTest {
         .contains(
             "raw-trades-source", "split-undecodable", "window-10s", "window-1m", "kline-10s", "kline-1m",
             "late-trades-10s", "late-trades-1m", "dead-letter-sink", "late-trades-sink",
-            "remote-scoring", "scored-windows-sink", "anomalies", "alerts-sink");
+            "remote-scoring", "market-context", "scored-windows-sink", "anomalies", "alerts-sink");
   }
 
   @Test

@@ -173,7 +173,10 @@ public class RemoteScoringOperator extends AbstractStreamOperator<ScoredWindow>
   private transient Histogram bundleSize;
   private transient Histogram scoreMillis;
   // Per-stage cumulative histograms (microseconds; LogHistogram: one array increment per update).
-  /** Per window: arrival (window close) to its result handed to the (chained) result sinks. */
+  /**
+   * Per window: arrival (window close) to its result handed to the output, i.e. to the keyed
+   * exchange into the market-context stage (not to the sinks, which read from that stage).
+   */
   private transient LogHistogram closeToEmitMicros;
   /** Per window: arrival to the start of its bundle's flush (bundling delay). */
   private transient LogHistogram bundleWaitMicros;

@@ -2,9 +2,12 @@ package io.cryptoanomaly.flink.records;
 
 /**
  * The scoring result of one closed window, as the job routes it: the few fields it decides on and
- * logs, plus the scorer's {@code cryptoanomaly.v1.Alert} in wire form. The job never builds or
- * edits an alert: it writes these bytes to {@code alerts} and {@code scored-windows} as they are
- * (scoring is deterministic, so a replay writes the same bytes).
+ * logs, plus the {@code cryptoanomaly.v1.Alert} in wire form. The job never builds an alert; the
+ * one stage that edits it is the market-context stage ({@code MarketContextFunction}), which fills
+ * {@code Alert.market}'s counts and may retype it (never {@code is_anomaly} or severity, so the
+ * routing fields here stay as the scorer set them). The bytes are then written to {@code alerts}
+ * and {@code scored-windows} as they are (scoring and typing are deterministic, so a replay writes
+ * the same bytes).
  *
  * @param windowStartMs inclusive, ms
  * @param windowEndMs exclusive, ms

@@ -7,6 +7,7 @@ import io.cryptoanomaly.proto.v1.Confidence;
 import io.cryptoanomaly.proto.v1.DetectorScore;
 import io.cryptoanomaly.proto.v1.KeyState;
 import io.cryptoanomaly.proto.v1.Kline;
+import io.cryptoanomaly.proto.v1.MarketContext;
 import io.cryptoanomaly.proto.v1.ScoreBundleRequest;
 import io.cryptoanomaly.proto.v1.ScoreBundleResponse;
 import io.cryptoanomaly.proto.v1.WindowToScore;
@@ -21,7 +22,11 @@ import java.util.Map;
  * and chains a 16-byte state per key: windows seen (int64) and the previous close (float64).
  *
  * <p>Its one "detector" flags a window whose close moved at least {@code thresholdPct} percent
- * from the previous window's close; it is warm from the second window of a key on.
+ * from the previous window's close; it is warm from the second window of a key on. Like the
+ * sidecar it fills the scorer's half of {@code Alert.market}: a flagged window (a spike or crash)
+ * moves the way its return does, with the sidecar's default rule (at least {@value
+ * #MARKET_WIDE_MIN_SYMBOLS} symbols and {@value #MARKET_WIDE_SHARE} of them), so the job's
+ * market-context stage has something to type.
  */
 public final class StubScorer implements Scorer {
   public static final String VERSION = "stub";
@@ -29,6 +34,9 @@ public final class StubScorer implements Scorer {
   public static final double DEFAULT_THRESHOLD_PCT = 0.1;
   private static final int STATE_BYTES = Long.BYTES + Double.BYTES;
   private static final int MAX_SEVERITY = 100;
+  /** udf-server's typology.marketWideMinSymbols and typology.marketWideShare defaults. */
+  public static final int MARKET_WIDE_MIN_SYMBOLS = 2;
+  public static final double MARKET_WIDE_SHARE = 0.5;
 
   private final double thresholdPct;
 
@@ -94,6 +102,11 @@ public final class StubScorer implements Scorer {
         .setConfigVersion(VERSION)
         .setModelVersion(VERSION)
         .setTradeCount(kline.getTradeCount())
+        .setMarket(
+            MarketContext.newBuilder()
+                .setDirection(anomaly ? (int) Math.signum(returnPct) : 0)
+                .setRuleMinSymbols(MARKET_WIDE_MIN_SYMBOLS)
+                .setRuleMinShare(MARKET_WIDE_SHARE))
         .build();
   }
 
