@@ -6,11 +6,19 @@
  * Also times the parts (Arrow decode, feature pass) so a slow run names its bottleneck.
  *
  *   node udf-server/dist/src/bench.js [--symbols 1000] [--trades 200] [--ticks 8] [--bundles 100,500]
+ *                                     [--warm-ticks 34] [--models DIR|none]
+ *
+ * Models (decision 069): with --models DIR the full ensemble includes the model detectors of that
+ * directory (scoring.models.dir, default roles); without the flag the bench uses var/models/default
+ * (crypto-train's default output) or else the first var/models/<name>/ with a manifest.json (the
+ * local stack's cache), when there is one; --models none benches without them.
  *
  * Prints a table and writes var/bench/udf-server.json. Detectors are warmed first (state carried
  * tick to tick, as Flink does), so the figures are for warm keys, the steady state.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { mulberry32 } from '@crypto-anomaly/detectors';
@@ -31,6 +39,7 @@ const { values } = parseArgs({
     ticks: { type: 'string', default: '8' },
     bundles: { type: 'string', default: '100,500' },
     'warm-ticks': { type: 'string', default: '34' },
+    models: { type: 'string' },
   },
 });
 const SYMBOLS = Number(values.symbols);
@@ -38,6 +47,17 @@ const TRADES = Number(values.trades);
 const TICKS = Number(values.ticks);
 const BUNDLES = String(values.bundles).split(',').map(Number);
 const WARM_TICKS = Number(values['warm-ticks']);
+const MODELS = modelsDir(values.models);
+
+/** --models DIR, "none", or the default: var/models/default, else the first var/models/<name>/ holding a manifest. */
+function modelsDir(flag: string | undefined): string | undefined {
+  if (flag === 'none') return undefined;
+  if (flag !== undefined) return flag;
+  const root = fileURLToPath(new URL('../../../var/models/', import.meta.url));
+  if (existsSync(join(root, 'default', 'manifest.json'))) return join(root, 'default');
+  const found = existsSync(root) ? readdirSync(root).sort().find((d) => existsSync(join(root, d, 'manifest.json'))) : undefined;
+  return found === undefined ? undefined : join(root, found);
+}
 /** Distinct windows per symbol, reused cyclically (keeps set-up time and memory small). */
 const VARIANTS = 4;
 const T0 = 1_700_000_000_000;
@@ -82,18 +102,25 @@ interface Row {
   readonly bundleSize: number;
   readonly windows: number;
   readonly usPerWindow: number;
+  /**
+   * This process's CPU time (user + system) per window, µs: close to usPerWindow on an idle
+   * machine, and much less sensitive to other jobs on a shared one (in-process rows only; the
+   * gRPC rows' CPU time includes the client).
+   */
+  readonly cpuUsPerWindow: number;
   readonly windowsPerSecond: number;
   readonly msPerBundleP50: number;
   readonly msPerBundleMax: number;
 }
 
-function row(mode: Row['mode'], bundleSize: number, windows: number, totalMs: number, bundleMs: number[]): Row {
+function row(mode: Row['mode'], bundleSize: number, windows: number, totalMs: number, bundleMs: number[], cpu: NodeJS.CpuUsage): Row {
   const sorted = [...bundleMs].sort((a, b) => a - b);
   return {
     mode,
     bundleSize,
     windows,
     usPerWindow: +((totalMs * 1000) / windows).toFixed(1),
+    cpuUsPerWindow: +((cpu.user + cpu.system) / windows).toFixed(1),
     windowsPerSecond: Math.round((windows * 1000) / totalMs),
     msPerBundleP50: +sorted[Math.floor(sorted.length / 2)]!.toFixed(2),
     msPerBundleMax: +sorted[sorted.length - 1]!.toFixed(2),
@@ -101,7 +128,7 @@ function row(mode: Row['mode'], bundleSize: number, windows: number, totalMs: nu
 }
 
 async function main(): Promise<void> {
-  const config = parseUdfConfig({ server: { host: '127.0.0.1', port: 0 }, metrics: { port: -1 } });
+  const config = parseUdfConfig({ server: { host: '127.0.0.1', port: 0 }, metrics: { port: -1 }, ...(MODELS !== undefined ? { scoring: { models: { dir: MODELS } } } : {}) });
   const t0 = performance.now();
   const perSymbol = buildWindows();
   const all = perSymbol.flat();
@@ -111,6 +138,7 @@ async function main(): Promise<void> {
   // Warm every key's detectors (not timed).
   const raw = new Float64Array(RAW_SIZE);
   const scorer = new Scorer(config.scoring, config.limits);
+  console.log(`detectors: ${Object.entries(scorer.roles).map(([n, r]) => `${n} (${r})`).join(', ')}; models ${scorer.modelVersion}${MODELS !== undefined ? ` from ${MODELS}` : ' (none: pass --models DIR, or train var/models/default with crypto-train)'}`);
   const warmStates = new Map<string, Uint8Array>();
   let t = performance.now();
   for (let tick = 0; tick < WARM_TICKS; tick++) for (const req of tickRequests(perSymbol, tick, 500, warmStates)) keep(warmStates, scorer.scoreBundle(req).response.states);
@@ -133,6 +161,7 @@ async function main(): Promise<void> {
     const bundleMs: number[] = [];
     let windows = 0;
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let tick = WARM_TICKS; tick < WARM_TICKS + TICKS; tick++) {
       for (const req of tickRequests(perSymbol, tick, size, states)) {
         const b0 = performance.now();
@@ -141,7 +170,7 @@ async function main(): Promise<void> {
         windows += req.windows.length;
       }
     }
-    rows.push(row('in-process', size, windows, performance.now() - start, bundleMs));
+    rows.push(row('in-process', size, windows, performance.now() - start, bundleMs, process.cpuUsage(cpu0)));
   }
 
   const server = await startUdfServer(config, { logger: silentLogger() });
@@ -154,6 +183,7 @@ async function main(): Promise<void> {
       const bundleMs: number[] = [];
       let windows = 0;
       const start = performance.now();
+      const cpu0 = process.cpuUsage();
       for (let tick = WARM_TICKS; tick < WARM_TICKS + TICKS; tick++) {
         // Sequential calls, as one Flink subtask sends one bundle at a time.
         for (const req of tickRequests(perSymbol, tick, size, states)) {
@@ -163,7 +193,7 @@ async function main(): Promise<void> {
           windows += req.windows.length;
         }
       }
-      rows.push(row('grpc', size, windows, performance.now() - start, bundleMs));
+      rows.push(row('grpc', size, windows, performance.now() - start, bundleMs, process.cpuUsage(cpu0)));
     }
   } finally {
     client.close();
@@ -171,14 +201,14 @@ async function main(): Promise<void> {
   }
 
   console.log(`parts: Arrow decode ${decodeUs.toFixed(1)} µs/window, feature pass ${featuresUs.toFixed(1)} µs/window; state ${Math.round(stateBytes)} B/key`);
-  console.log('mode        bundle  windows  µs/window  windows/s  ms/bundle p50  max');
+  console.log('mode        bundle  windows  µs/window  cpu µs/window  windows/s  ms/bundle p50  max');
   for (const r of rows) {
-    console.log(`${r.mode.padEnd(11)} ${String(r.bundleSize).padStart(6)} ${String(r.windows).padStart(8)} ${r.usPerWindow.toFixed(1).padStart(10)} ${String(r.windowsPerSecond).padStart(10)} ${r.msPerBundleP50.toFixed(2).padStart(14)} ${r.msPerBundleMax.toFixed(2).padStart(6)}`);
+    console.log(`${r.mode.padEnd(11)} ${String(r.bundleSize).padStart(6)} ${String(r.windows).padStart(8)} ${r.usPerWindow.toFixed(1).padStart(10)} ${r.cpuUsPerWindow.toFixed(1).padStart(14)} ${String(r.windowsPerSecond).padStart(10)} ${r.msPerBundleP50.toFixed(2).padStart(14)} ${r.msPerBundleMax.toFixed(2).padStart(6)}`);
   }
   const out = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
-    params: { symbols: SYMBOLS, meanTradesPerWindow: TRADES, windowMs: WINDOW_MS, ticks: TICKS, warmTicks: WARM_TICKS, bundles: BUNDLES },
+    params: { symbols: SYMBOLS, meanTradesPerWindow: TRADES, windowMs: WINDOW_MS, ticks: TICKS, warmTicks: WARM_TICKS, bundles: BUNDLES, modelVersion: scorer.modelVersion, detectors: scorer.roles },
     parts: { arrowDecodeUsPerWindow: +decodeUs.toFixed(2), featurePassUsPerWindow: +featuresUs.toFixed(2), stateBytesPerKey: Math.round(stateBytes) },
     results: rows,
   };

@@ -58,6 +58,42 @@ export function hstStateBytes(trees: number, height: number, features: number): 
   return 9 + 8 * features + 2 * trees * (2 ** (height + 1) - 1);
 }
 
+/**
+ * Roles of a model detector: "vote" = one of the generic detectors counted towards
+ * consensus.minVotes; "score-only" = scored and reported in detectorScores (vote: false) but never
+ * part of the decision; "off" = not in the ensemble (no state, no cost).
+ */
+export const MODEL_ROLES = ['vote', 'score-only', 'off'] as const;
+export type ModelRole = (typeof MODEL_ROLES)[number];
+
+/**
+ * Model detector defaults (decision 069, measured with `crypto-backtest --loop 20 --models DIR` on
+ * models from `crypto-train`'s defaults). Role score-only: as voters they detected nothing the other
+ * detectors miss and, near their clean maxima, added false alerts. The thresholds are for the vote
+ * role, above every clean window of the bundled tape with a margin (clean max: isolation 0.65-0.69,
+ * k-means 2.2-2.5 radii, GMM 42-46 nats), in each detector's own unit: isolation score in (0, 1],
+ * k-means distance in cluster radii, GMM negative log-likelihood in nats.
+ */
+export const MODEL_DEFAULTS = Object.freeze({
+  halfLife: 120,
+  reasonZ: 3,
+  isolationForest: Object.freeze({ role: 'score-only' as ModelRole, threshold: 0.75, warmUp: 30 }),
+  kmeans: Object.freeze({ role: 'score-only' as ModelRole, threshold: 3.5, warmUp: 30 }),
+  gmm: Object.freeze({ role: 'score-only' as ModelRole, threshold: 80, warmUp: 30 }),
+});
+
+function modelDetector(d: { role: ModelRole; threshold: number; warmUp: number }) {
+  return z
+    .object({
+      role: z.enum(MODEL_ROLES).default(d.role),
+      /** Score at or above which the detector votes (its own unit; see MODEL_DEFAULTS). */
+      threshold: z.number().positive().max(1e12).default(d.threshold),
+      /** Windows its normaliser learns before it scores (the trainer's --warm-up should match). */
+      warmUp: detectorBase.warmUp.default(d.warmUp),
+    })
+    .prefault({});
+}
+
 const scoringSchema = z
   .object({
     /** momentum = sum over k = 0..N-1 of (1 - k/N) x the log return k windows back (features.ts). */
@@ -103,7 +139,7 @@ const scoringSchema = z
          * decision 011) in bits of surprise. Tree structure comes from `seed` (config, never state);
          * per-key state is 2 one-byte masses per node + 8 bytes per feature. `role`:
          * - "cold-start" (default): votes only while fewer than consensus.minVotes of the generic
-         *   detectors (zscore, mad, volatility) are warm, i.e. while the consensus could not be
+         *   detectors (zscore, mad, volatility, model detectors with role "vote") are warm, i.e. while the consensus could not be
          *   reached at all; then its vote alone makes a candidate. It warms up first (warmUp
          *   below 30), so a new symbol is covered from its warmUp-th window on.
          * - "vote": one of the generic detectors, counted towards consensus.minVotes.
@@ -197,7 +233,38 @@ const scoringSchema = z
         marketWideShare: z.number().gt(0).max(1).default(0.5),
       })
       .prefault({}),
-    /** Stamped on every result; "none" until offline models are loaded. */
+    /**
+     * The offline-trained shared models (decision 069): isolation forest, k-means and diagonal GMM
+     * scoring the symbol's own z-space (decisions 011/012), trained by `crypto-train`
+     * (packages/backtest). Absent `dir` = the model detectors are off (no state, no cost).
+     */
+    models: z
+      .object({
+        /**
+         * Directory holding manifest.json, isolation-forest.json, kmeans.json and gmm.json as
+         * `crypto-train --out DIR` writes them (relative paths are relative to the working
+         * directory). Read and validated when the config is loaded (start-up, reload) and again
+         * when one of those files changes; never while scoring.
+         */
+        dir: z.string().min(1).max(4096).optional(),
+        /**
+         * Half-life (windows) of each model detector's per-symbol normaliser. Must equal the
+         * half-life the models were trained with (manifest zSpace.halfLife), or the models would
+         * score another z-space than they learned: a mismatch fails the load.
+         */
+        halfLife: z.number().min(1).max(1e6).default(MODEL_DEFAULTS.halfLife),
+        /** |z| (in the model detector's own normaliser) at or above which a feature is named in a reason of its vote. */
+        reasonZ: z.number().positive().max(1000).default(MODEL_DEFAULTS.reasonZ),
+        isolationForest: modelDetector(MODEL_DEFAULTS.isolationForest),
+        kmeans: modelDetector(MODEL_DEFAULTS.kmeans),
+        gmm: modelDetector(MODEL_DEFAULTS.gmm),
+      })
+      .prefault({}),
+    /**
+     * Stamped on every result when no models are loaded ("none" by default). With models loaded
+     * (`models.dir`) the manifest's model version is stamped instead, and a value other than
+     * "none" here is a pin: loading fails unless the directory holds exactly that version.
+     */
     modelVersion: z.string().min(1).max(128).default('none'),
   })
   .prefault({})
@@ -242,7 +309,7 @@ export const udfConfigSchema = z.object({
     .object({
       maxWindowsPerBundle: z.number().int().min(1).max(1_000_000).default(10_000),
       maxTradesPerWindow: z.number().int().min(1).default(2_000_000),
-      /** Per-key state blob limit, bytes (a key needs ~2.7 KB with the defaults, decision 067). */
+      /** Per-key state blob limit, bytes (a key needs ~2.7 KB with the defaults, decision 067; ~3.0 KB with the model detectors, decision 069). */
       maxStateBytes: z.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024),
       /** gRPC max receive/send message size, bytes. */
       maxMessageBytes: z.number().int().min(1024).max(2 ** 31 - 1).default(256 * 1024 * 1024),
@@ -275,7 +342,8 @@ export function configVersion(scoring: ScoringConfig): string {
   return 'cfg-' + createHash('sha256').update(canonicalJson(scoring)).digest('hex').slice(0, 12);
 }
 
-function canonicalJson(v: unknown): string {
+/** JSON with object keys sorted at every level: equal values, equal text, on every host. */
+export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const keys = Object.keys(v).sort();
@@ -296,6 +364,7 @@ export const ENV_VARS: Readonly<Record<string, readonly string[]>> = Object.free
   UDF_MOMENTUM_WINDOWS: ['scoring', 'momentumWindows'],
   UDF_MIN_VOTES: ['scoring', 'consensus', 'minVotes'],
   UDF_MODEL_VERSION: ['scoring', 'modelVersion'],
+  UDF_MODELS_DIR: ['scoring', 'models', 'dir'],
   LOG_LEVEL: ['logLevel'],
 });
 

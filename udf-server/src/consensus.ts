@@ -26,6 +26,8 @@ export interface Decision {
   readonly confidence: Confidence;
   /** The consensus statistic s: the minVotes-th largest score/threshold ratio (0 if too few warm). */
   readonly statistic: number;
+  /** The largest score/threshold ratio among the warm detectors that take part (0 while none is warm). */
+  readonly top: number;
 }
 
 /**
@@ -67,7 +69,7 @@ export function decide(scores: Float64Array, warm: Uint8Array, thresholds: Float
   const s = Math.max(minVotes <= k ? ratios[minVotes - 1]! : 0, solo);
   const isAnomaly = genericVotes >= minVotes || soloVote;
   const confidence: Confidence = votes === 0 ? 'NONE' : !isAnomaly ? 'LOW' : votes === voters ? 'HIGH' : 'MEDIUM';
-  return { votes, voters, isAnomaly, confidence, statistic: s };
+  return { votes, voters, isAnomaly, confidence, statistic: s, top: Math.max(k > 0 ? ratios[0]! : 0, solo) };
 }
 
 export interface SeverityCalibration {

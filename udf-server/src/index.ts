@@ -11,3 +11,4 @@ export * from './service.js';
 export * from './server.js';
 export * from './synthetic.js';
 export * from './market.js';
+export * from './models.js';

@@ -27,6 +27,7 @@ const FLAGS = {
   'momentum-windows': { type: 'string' },
   'min-votes': { type: 'string' },
   'model-version': { type: 'string' },
+  'models-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -43,11 +44,13 @@ const PATHS: Record<string, readonly string[]> = {
   'momentum-windows': ['scoring', 'momentumWindows'],
   'min-votes': ['scoring', 'consensus', 'minVotes'],
   'model-version': ['scoring', 'modelVersion'],
+  'models-dir': ['scoring', 'models', 'dir'],
 };
 
 const USAGE = `usage: crypto-udf-server [--config file.json] ${Object.keys(PATHS).map((f) => `[--${f} v]`).join(' ')}
 Environment: UDF_CONFIG, UDF_HOST, UDF_PORT, UDF_METRICS_PORT, UDF_METRICS_HOST, UDF_SHUTDOWN_GRACE_MS, UDF_FLOW_CONTROL_WINDOW_BYTES,
-UDF_MAX_WINDOWS_PER_BUNDLE, UDF_MOMENTUM_WINDOWS, UDF_MIN_VOTES, UDF_MODEL_VERSION, LOG_LEVEL.
+UDF_MAX_WINDOWS_PER_BUNDLE, UDF_MOMENTUM_WINDOWS, UDF_MIN_VOTES, UDF_MODEL_VERSION, UDF_MODELS_DIR, LOG_LEVEL.
+--models-dir / UDF_MODELS_DIR: trained models (crypto-train --out DIR); a change to its files is reloaded.
 Config fields and defaults: udf-server/README.md.`;
 
 async function main(): Promise<void> {
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   const config = loadUdfConfig({ file, env: process.env, overrides });
   const logger = createLogger('udf-server', config.logLevel);
   const server = await startUdfServer(config, { logger, ...(file !== undefined ? { reload: { file, env: process.env, overrides } } : {}) });
-  process.stdout.write(`${JSON.stringify({ event: 'listening', host: config.server.host, port: server.port, metricsPort: server.metricsPort ?? null, configVersion: server.scorer.configVersion })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', host: config.server.host, port: server.port, metricsPort: server.metricsPort ?? null, configVersion: server.scorer.configVersion, modelVersion: server.scorer.modelVersion })}\n`);
 
   let signalled = false;
   const stop = (signal: string): void => {

@@ -1,8 +1,9 @@
 /**
- * The stateless scorer: a pure function of (request, config). Same request => byte-identical
+ * The stateless scorer: a pure function of (request, config, models). Same request => byte-identical
  * response. All per-key state comes in with the request and goes out with the response; the
- * instance only holds configuration and scratch space (one detector ensemble whose state is
- * overwritten by loadState for every window, as packages/detectors is designed to be used).
+ * instance only holds configuration, the shared offline models (models.ts, read once when the
+ * config is loaded) and scratch space (one detector ensemble whose state is overwritten by
+ * loadState for every window, as packages/detectors is designed to be used).
  *
  * Per bundle: validate everything first (nothing is scored if anything is wrong), then for each
  * window in request order: load its key's state (from the request, or from the key's previous
@@ -21,34 +22,49 @@ import {
   Ensemble,
   FeatureSchema,
   GatedDetector,
+  GaussianMixtureDetector,
   HalfSpaceTreesDetector,
+  IsolationForestDetector,
+  KMeansDetector,
   MadDetector,
+  type Detector,
+  type ModelDetector,
   StateFormatError,
   VolatilityRegimeDetector,
   ZScoreDetector,
 } from '@crypto-anomaly/detectors';
 import { decodeTrades, type TradeColumns } from './arrow.js';
 import { configVersion as hashConfig, type ScoringConfig, type UdfConfig } from './config.js';
-import { anomalyType, decide, reasonText, severityOf, spreadText, stepIncident } from './consensus.js';
+import { anomalyType, decide, reasonText, severityOf, spreadText, stepIncident, type Decision } from './consensus.js';
 import { ValidationError } from './errors.js';
 import { bookFeatures, computeFeatures, F, RAW_SIZE, UDF_FEATURES } from './features.js';
 import { marketContextOf } from './market.js';
+import { loadScoringModels, MODEL_DETECTOR_NAMES, MODEL_KINDS, type ScoringModels } from './models.js';
 import { decodeState, encodeState, type KeyStateData } from './state.js';
 import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore } from './wire.js';
 
 /** "<symbol>/<interval>": Binance symbols, intervals like 10s, 1m, 1h. */
 const KEY_RE = /^([A-Z0-9]{2,30})\/([1-9][0-9]{0,5}[smhd])$/;
 /**
- * Generic detectors first (they need consensus.minVotes among them), then half-space trees (generic
- * with role "vote", a cold-start solo voter with role "cold-start", absent with "off"), then the
- * typed specialist. Indices below are for the full list; with hst off, activity moves to HST's slot.
+ * Ensemble order (Scorer.roles): the generic detectors first, which need consensus.minVotes among
+ * them: zscore, mad, volatility, then hst with role "vote", then the model detectors with role
+ * "vote" (isolation-forest, kmeans, gmm); then the detectors whose vote alone makes a candidate
+ * (decide's soloFrom): hst with role "cold-start", the typed specialist activity; last the model
+ * detectors with role "score-only", which are scored and reported but never take part in the
+ * decision. A detector with role "off" (or models without scoring.models.dir) is absent.
  */
 const ALL_DETECTORS = ['zscore', 'mad', 'volatility', 'hst', 'activity'] as const;
 const Z = 0;
 const MAD = 1;
 const VOL = 2;
-/** Generic detectors that are always there (zscore, mad, volatility). */
-const BASE_GENERIC = 3;
+
+/**
+ * How a detector takes part in the decision (one source of truth for the backtest and the docs):
+ * generic = one of consensus.minVotes; solo = its vote alone makes a candidate; cold-start = solo
+ * while fewer than minVotes generic detectors are warm, otherwise reported only; score-only =
+ * reported only.
+ */
+export type DetectorRole = 'generic' | 'solo' | 'cold-start' | 'score-only';
 
 /** What the service logs and counts; never part of the response. */
 export interface ScoreDiagnostics {
@@ -56,6 +72,14 @@ export interface ScoreDiagnostics {
   readonly stateResets: { key: string; reason: string }[];
   /** Per window, in request order: wall time in ms (metrics only; never affects results). */
   readonly windowMs: Float64Array;
+  /**
+   * Per window, in request order: the consensus statistic (what severity is calibrated on) and
+   * the largest score/threshold ratio among the detectors that took part in the decision (0 for
+   * an empty window or while all are cold). For tools (the backtest), so they need not repeat
+   * the voting rules.
+   */
+  readonly statistic: Float64Array;
+  readonly topRatio: Float64Array;
 }
 
 export interface ScoredBundle {
@@ -77,6 +101,10 @@ interface Candidate {
 export class Scorer {
   readonly configVersion: string;
   readonly modelVersion: string;
+  /** The loaded model set (undefined without scoring.models.dir). */
+  readonly models: ScoringModels | undefined;
+  /** Detector name -> how it takes part in the decision, in ensemble (detectorScores) order. */
+  readonly roles: Readonly<Record<string, DetectorRole>>;
   readonly schema = new FeatureSchema(UDF_FEATURES);
   private readonly ensemble: Ensemble;
   private readonly zscore: ZScoreDetector;
@@ -89,8 +117,12 @@ export class Scorer {
   private readonly names: readonly string[];
   private readonly HST: number;
   private readonly ACT: number;
-  /** First index whose vote alone makes a candidate (decide's soloFrom). */
+  /** First index whose vote alone makes a candidate (decide's soloFrom); [0, soloFrom) are the generic detectors. */
   private readonly soloFrom: number;
+  /** First score-only index: from here on nothing takes part in the decision. */
+  private readonly scoreOnlyFrom: number;
+  /** The model detectors in the ensemble, with their indices (reasons). */
+  private readonly modelDetectors: readonly { readonly index: number; readonly detector: ModelDetector }[];
   /** isWarm() per detector, as reported in detectorScores (this.warm is what the decision uses). */
   private readonly warmReported: Uint8Array;
   private readonly comps = emptyComponents();
@@ -103,10 +135,18 @@ export class Scorer {
   private readonly scores: Float64Array;
   private readonly warm: Uint8Array;
   private readonly ratios: Float64Array;
+  /** The decision of the window scoreWindow scored last (read by scoreBundle for its diagnostics). */
+  private lastDecision: Decision | undefined;
 
-  constructor(readonly config: ScoringConfig, readonly limits: ScorerLimits = DEFAULT_LIMITS) {
+  /**
+   * `models`: the model set to score with; when absent it is read from config.models.dir (a
+   * ConfigError names the file and field). Callers that reload (server.ts) load it first with
+   * loadScoringModels so a bad directory is rejected before a Scorer is built.
+   */
+  constructor(readonly config: ScoringConfig, readonly limits: ScorerLimits = DEFAULT_LIMITS, models?: ScoringModels) {
     this.configVersion = hashConfig(config);
-    this.modelVersion = config.modelVersion;
+    this.models = config.models.dir === undefined ? undefined : (models ?? loadScoringModels(config));
+    this.modelVersion = this.models?.version ?? config.modelVersion;
     const d = config.detectors;
     this.zscore = new ZScoreDetector(this.schema, { warmUp: d.zscore.warmUp, halfLife: d.zscore.halfLife, features: d.zscore.features });
     this.mad = new MadDetector(this.schema, { warmUp: d.mad.warmUp, window: d.mad.window, features: d.mad.features });
@@ -118,20 +158,45 @@ export class Scorer {
     // Not gated (decision 011): one outlier is one count in a mass profile, and a density model
     // must follow a regime change. The structure is a function of the seed: same seed, same scores.
     this.hst = h.role === 'off' ? undefined : new HalfSpaceTreesDetector(this.schema, { name: 'hst', features: h.features, trees: h.trees, height: h.height, window: h.window, seed: h.seed, warmUp: h.warmUp - h.window, halfLife: h.halfLife, squash: h.squash });
-    const detectors = [
-      new GatedDetector(this.zscore, { threshold: d.zscore.gate }),
-      new GatedDetector(this.mad, { threshold: d.mad.gate }),
-      new GatedDetector(this.vol, { threshold: d.volatility.gate }),
-      ...(this.hst !== undefined ? [this.hst] : []),
+    // Model detectors (decision 069): shared offline models in the symbol's own z-space; the
+    // per-key state is only each one's normaliser. Not gated (decision 011).
+    const voting: { name: string; detector: ModelDetector; threshold: number }[] = [];
+    const scoreOnly: typeof voting = [];
+    const mc = config.models;
+    if (this.models !== undefined) {
+      for (const kind of MODEL_KINDS) {
+        const c = mc[kind];
+        if (c.role === 'off') continue;
+        const options = { name: MODEL_DETECTOR_NAMES[kind], warmUp: c.warmUp, halfLife: mc.halfLife };
+        const detector =
+          kind === 'isolationForest'
+            ? new IsolationForestDetector(this.schema, this.models.isolationForest, options)
+            : kind === 'kmeans'
+              ? new KMeansDetector(this.schema, this.models.kmeans, options)
+              : new GaussianMixtureDetector(this.schema, this.models.gmm, options);
+        (c.role === 'vote' ? voting : scoreOnly).push({ name: MODEL_DETECTOR_NAMES[kind], detector, threshold: c.threshold });
+      }
+    }
+    const entries: { name: string; detector: Detector; threshold: number; role: DetectorRole }[] = [
+      { name: 'zscore', detector: new GatedDetector(this.zscore, { threshold: d.zscore.gate }), threshold: d.zscore.threshold, role: 'generic' },
+      { name: 'mad', detector: new GatedDetector(this.mad, { threshold: d.mad.gate }), threshold: d.mad.threshold, role: 'generic' },
+      { name: 'volatility', detector: new GatedDetector(this.vol, { threshold: d.volatility.gate }), threshold: d.volatility.threshold, role: 'generic' },
+      ...(this.hst !== undefined && h.role === 'vote' ? [{ name: 'hst', detector: this.hst, threshold: h.threshold, role: 'generic' as const }] : []),
+      ...voting.map((v) => ({ ...v, role: 'generic' as const })),
+      ...(this.hst !== undefined && h.role === 'cold-start' ? [{ name: 'hst', detector: this.hst, threshold: h.threshold, role: 'cold-start' as const }] : []),
       // Gates itself (its persistence memory must see every window).
-      this.activity,
+      { name: 'activity', detector: this.activity, threshold: a.threshold, role: 'solo' },
+      ...scoreOnly.map((v) => ({ ...v, role: 'score-only' as const })),
     ];
-    this.ensemble = new Ensemble(this.schema, detectors);
-    this.names = this.hst !== undefined ? ALL_DETECTORS : ALL_DETECTORS.filter((n) => n !== 'hst');
-    this.HST = this.hst !== undefined ? BASE_GENERIC : -1;
-    this.ACT = this.names.length - 1;
-    this.soloFrom = h.role === 'vote' ? this.ACT : BASE_GENERIC;
-    this.thresholds = Float64Array.from([d.zscore.threshold, d.mad.threshold, d.volatility.threshold, ...(this.hst !== undefined ? [h.threshold] : []), a.threshold]);
+    this.ensemble = new Ensemble(this.schema, entries.map((e) => e.detector));
+    this.names = entries.map((e) => e.name);
+    this.roles = Object.freeze(Object.fromEntries(entries.map((e) => [e.name, e.role])));
+    this.HST = this.names.indexOf('hst');
+    this.ACT = this.names.indexOf('activity');
+    this.soloFrom = entries.findIndex((e) => e.role !== 'generic');
+    this.scoreOnlyFrom = this.ACT + 1;
+    this.modelDetectors = entries.flatMap((e, index) => (voting.some((v) => v.detector === e.detector) || scoreOnly.some((v) => v.detector === e.detector) ? [{ index, detector: e.detector as ModelDetector }] : []));
+    this.thresholds = Float64Array.from(entries, (e) => e.threshold);
     this.x = new Float64Array(this.schema.size);
     this.probe = new Float64Array(this.schema.size);
     this.scores = new Float64Array(this.names.length);
@@ -146,18 +211,25 @@ export class Scorer {
     const trades = this.validateWindows(req, keyIndex);
     const results: Alert[] = new Array<Alert>(req.windows.length);
     const windowMs = new Float64Array(req.windows.length);
+    const statistic = new Float64Array(req.windows.length);
+    const topRatio = new Float64Array(req.windows.length);
     for (let i = 0; i < req.windows.length; i++) {
       const t0 = performance.now();
       const w = req.windows[i]!;
       const st = data[keyIndex.get(w.key)!]!;
       const cols = trades[i]!;
-      results[i] = cols.length === 0 ? this.emptyResult(w, st) : this.scoreWindow(w, cols, st, resets, `windows[${i}] (key ${w.key})`);
+      if (cols.length === 0) results[i] = this.emptyResult(w, st);
+      else {
+        results[i] = this.scoreWindow(w, cols, st, resets, `windows[${i}] (key ${w.key})`);
+        statistic[i] = this.lastDecision!.statistic;
+        topRatio[i] = this.lastDecision!.top;
+      }
       windowMs[i] = performance.now() - t0;
     }
     const states: KeyState[] = req.states.map((s, i) => ({ key: s.key, state: data[i]!.touched ? encodeState(data[i]!) : s.state }));
     return {
       response: { results, states, configVersion: this.configVersion, modelVersion: this.modelVersion },
-      diagnostics: { stateResets: resets, windowMs },
+      diagnostics: { stateResets: resets, windowMs, statistic, topRatio },
     };
   }
 
@@ -253,12 +325,15 @@ export class Scorer {
     if (this.hstRole === 'cold-start' && this.warm[this.HST] === 1) {
       // Cold-start role: hst is a voter only while the generic consensus cannot be reached.
       let warmGeneric = 0;
-      for (let i = 0; i < BASE_GENERIC; i++) warmGeneric += this.warm[i]!;
+      for (let i = 0; i < this.soloFrom; i++) warmGeneric += this.warm[i]!;
       if (warmGeneric >= cfg.consensus.minVotes) this.warm[this.HST] = 0;
     }
+    // Score-only detectors are reported (warmReported) but never take part in the decision.
+    for (let i = this.scoreOnlyFrom; i < ds.length; i++) this.warm[i] = 0;
     this.ensemble.scoreThenLearn(x, this.scores);
     const after = this.ensemble.saveState();
     const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios, this.soloFrom);
+    this.lastDecision = decision;
 
     let reasons: Reason[] = [];
     let type: Alert['type'] = 'UNSPECIFIED';
@@ -391,18 +466,19 @@ export class Scorer {
         offer({ feature: F.realizedVol, z: (x[F.realizedVol]! >= typical ? 1 : -1) * shift, typical, detector: ALL_DETECTORS[VOL] });
       }
     }
-    if (this.HST >= 0 && voted(this.HST)) {
-      // The density model names no feature itself; its own normaliser tells which features are
-      // far from this symbol's typical values (the strongest one at least).
-      const zs = this.hst!.explainZ(x);
+    // The density and model detectors name no feature themselves; each one's own normaliser tells
+    // which features are far from this symbol's typical values (the strongest one at least).
+    const offerZ = (zs: { feature: number; z: number; typical: number }[], detector: string, reasonZ: number): void => {
       let top: (typeof zs)[number] | undefined;
       for (const c of zs) {
         if (!Number.isFinite(c.z)) continue;
         if (top === undefined || Math.abs(c.z) > Math.abs(top.z)) top = c;
-        if (Math.abs(c.z) >= this.config.detectors.hst.reasonZ) offer({ ...c, detector: 'hst' });
+        if (Math.abs(c.z) >= reasonZ) offer({ ...c, detector });
       }
-      if (top !== undefined) offer({ ...top, detector: 'hst' });
-    }
+      if (top !== undefined) offer({ ...top, detector });
+    };
+    if (this.HST >= 0 && voted(this.HST)) offerZ(this.hst!.explainZ(x), 'hst', this.config.detectors.hst.reasonZ);
+    for (const m of this.modelDetectors) if (voted(m.index)) offerZ(m.detector.explainZ(x), this.names[m.index]!, this.config.models.reasonZ);
     const ACT = this.ACT;
     const extra: Reason[] = [];
     if (voted(ACT)) {

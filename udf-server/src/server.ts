@@ -6,6 +6,7 @@ import { createLogger, startMetricsServer, type Logger, type MetricsServer } fro
 import { describeError } from '@crypto-anomaly/common';
 import { configVersion, loadUdfConfig, type UdfConfig } from './config.js';
 import { UdfMetrics } from './metrics.js';
+import { loadScoringModels, modelFilesOf } from './models.js';
 import { Scorer } from './scorer.js';
 import { SCORING_SERVICE_NAME, ScoringService, scoringServiceDefinition } from './service.js';
 
@@ -34,6 +35,10 @@ export interface StartOptions {
    * valid and different, a new Scorer replaces the old one between bundles (the config_version
    * on results changes with it); an invalid file is rejected with an error log naming the field
    * and the previous config stays. Server, limits and metrics need a restart.
+   * Independently of this option, the files of the model set in force (scoring.models.dir) are
+   * polled too (every pollMs, default 1 s): a new model set is loaded and validated and, if its
+   * version differs, a new Scorer takes over; a missing or corrupt one is rejected with an error
+   * log naming the file and field, and the previous config and models stay.
    */
   readonly reload?: { readonly file: string; readonly env?: NodeJS.ProcessEnv; readonly overrides?: ReadonlyArray<readonly [readonly string[], unknown]>; readonly pollMs?: number };
 }
@@ -46,25 +51,52 @@ export interface StartOptions {
 export async function startUdfServer(config: UdfConfig, options: StartOptions = {}): Promise<RunningUdfServer> {
   const logger = options.logger ?? createLogger('udf-server', config.logLevel);
   const metrics = options.metrics ?? new UdfMetrics();
-  const deps = { config, scorer: new Scorer(config.scoring, config.limits), metrics, logger };
+  // Models are read and validated here, with the config: a bad model directory fails start-up
+  // with a ConfigError naming the file and field (main.ts exits 2).
+  const deps = { config, scorer: new Scorer(config.scoring, config.limits, loadScoringModels(config.scoring)), metrics, logger };
   const service = new ScoringService(deps);
   const reload = options.reload;
-  const onChange = (): void => {
-    if (reload === undefined) return;
+  const pollMs = reload?.pollMs ?? 1000;
+  let watchedModels: string[] = [];
+  let debounce: NodeJS.Timeout | undefined;
+  const reloadNow = (): void => {
+    const previous = { configVersion: deps.scorer.configVersion, modelVersion: deps.scorer.modelVersion };
+    let what = 'config file';
     try {
-      const next = loadUdfConfig({ file: reload.file, ...(reload.env !== undefined ? { env: reload.env } : {}), ...(reload.overrides !== undefined ? { overrides: reload.overrides } : {}) });
-      const version = configVersion(next.scoring);
-      if (version === deps.scorer.configVersion) return;
-      const previous = deps.scorer.configVersion;
-      deps.scorer = new Scorer(next.scoring, config.limits);
-      logger.warn({ file: reload.file, previous, configVersion: version }, 'config reloaded');
+      const next =
+        reload?.file !== undefined
+          ? loadUdfConfig({ file: reload.file, ...(reload.env !== undefined ? { env: reload.env } : {}), ...(reload.overrides !== undefined ? { overrides: reload.overrides } : {}) })
+          : undefined;
+      const scoring = next?.scoring ?? deps.scorer.config;
+      what = scoring.models.dir !== undefined ? 'config or model files' : what;
+      const models = loadScoringModels(scoring);
+      const version = configVersion(scoring);
+      if (version === previous.configVersion && (models?.version ?? scoring.modelVersion) === previous.modelVersion) return;
+      deps.scorer = new Scorer(scoring, config.limits, models);
+      watchModels();
+      logger.warn({ file: reload?.file, previous: previous.configVersion, configVersion: version, previousModelVersion: previous.modelVersion, modelVersion: deps.scorer.modelVersion, modelsDir: models?.dir }, version === previous.configVersion ? 'models reloaded' : 'config reloaded');
     } catch (err) {
-      logger.error({ file: reload.file, configVersion: deps.scorer.configVersion, err: describeError(err) }, 'config file rejected; keeping the previous config');
+      logger.error({ file: reload?.file, modelsDir: deps.scorer.models?.dir, configVersion: previous.configVersion, modelVersion: previous.modelVersion, err: describeError(err) }, `${what} rejected; keeping the previous config and models`);
     }
+  };
+  // Several files of one model set change together (crypto-train renames four files): one reload.
+  const onChange = (): void => {
+    if (debounce !== undefined) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      reloadNow();
+    }, Math.min(pollMs, 250));
+  };
+  const watchModels = (): void => {
+    const files = modelFilesOf(deps.scorer.config);
+    for (const f of watchedModels) if (!files.includes(f)) unwatchFile(f, onChange);
+    for (const f of files) if (!watchedModels.includes(f)) watchFile(f, { interval: pollMs }, onChange);
+    watchedModels = files;
   };
   // Polling (stat every pollMs) rather than fs.watch: it survives editors that replace the file
   // and ConfigMap symlink swaps, and a partly written file is simply re-read on the next change.
-  if (reload !== undefined) watchFile(reload.file, { interval: reload.pollMs ?? 1000 }, onChange);
+  if (reload !== undefined) watchFile(reload.file, { interval: pollMs }, onChange);
+  watchModels();
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SCORING_SERVICE_NAME]: 'NOT_SERVING' });
 
   const server = new grpc.Server({
@@ -94,12 +126,14 @@ export async function startUdfServer(config: UdfConfig, options: StartOptions = 
   }
   health.setStatus('', 'SERVING');
   health.setStatus(SCORING_SERVICE_NAME, 'SERVING');
-  logger.info({ port, metricsPort: metricsServer?.port, configVersion: deps.scorer.configVersion }, 'udf-server listening');
+  logger.info({ port, metricsPort: metricsServer?.port, configVersion: deps.scorer.configVersion, modelVersion: deps.scorer.modelVersion, modelsDir: deps.scorer.models?.dir }, 'udf-server listening');
 
   const shutdown = (graceMs = config.server.shutdownGraceMs): Promise<void> => {
     stopped ??= (async () => {
       stopping = true;
       if (reload !== undefined) unwatchFile(reload.file, onChange);
+      for (const f of watchedModels) unwatchFile(f, onChange);
+      if (debounce !== undefined) clearTimeout(debounce);
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SCORING_SERVICE_NAME, 'NOT_SERVING');
       await new Promise<void>((resolve) => {

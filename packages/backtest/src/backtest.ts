@@ -3,7 +3,7 @@
  * type with labelled events planted, and measure (evaluate.ts). Every run goes through the
  * sidecar's own Scorer with the same config, so the figures are the sidecar's.
  */
-import { parseUdfConfig, type ScoringConfig } from '@crypto-anomaly/udf-server';
+import { parseUdfConfig, Scorer, type ScoringConfig } from '@crypto-anomaly/udf-server';
 import { evaluateClean, evaluateType, type CleanMetrics, type TypeMetrics } from './evaluate.js';
 import { INJECTABLE_TYPES, inject, schedule, type InjectedType, type LabelledEvent } from './inject.js';
 import { runScorer, type ScoredWindow } from './run.js';
@@ -39,6 +39,8 @@ export interface RunOutput {
 export interface BacktestReport {
   readonly tape: { files: readonly string[]; symbols: string[]; passes: number; passMinutes: number; windowsPerSymbol: Record<string, number>; trades: Record<string, number> };
   readonly configVersion: string;
+  /** The model set the sidecar scored with ("none" without scoring.models.dir). */
+  readonly modelVersion: string;
   readonly warmUpWindows: number;
   readonly evaluatedFromMs: number;
   readonly magnitude: number;
@@ -109,9 +111,12 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
   const firstWindowMs = Math.floor(first / 10_000) * 10_000;
   const totalWindows = Math.ceil((last + 1 - firstWindowMs) / 10_000);
   const d = scoring.detectors as Record<string, { warmUp: number }>;
-  const warmUpWindows = o.warmUpWindows ?? 2 * Math.max(...Object.values(d).map((v) => v.warmUp));
+  const m = scoring.models;
+  const modelWarmUps = m.dir === undefined ? [] : [m.isolationForest, m.kmeans, m.gmm].filter((c) => c.role !== 'off').map((c) => c.warmUp);
+  const warmUpWindows = o.warmUpWindows ?? 2 * Math.max(...Object.values(d).map((v) => v.warmUp), ...modelWarmUps);
   const evaluatedFromMs = firstWindowMs + warmUpWindows * 10_000;
-  const thresholds = thresholdsOf(scoring);
+  // One Scorer (and one read of the model files) for every run.
+  const scorer = new Scorer(scoring);
   const magnitude = o.magnitude ?? 1;
   const spacing = o.spacing ?? 15;
 
@@ -119,7 +124,7 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
   for (const [s, rows] of tape) occupied.set(s, new Set(rows.map((t) => Math.floor(t.timeMs / 10_000) * 10_000)));
   const hasTrades = (symbol: string, startMs: number): boolean => occupied.get(symbol)?.has(startMs) === true;
 
-  const clean = runScorer(bundlesOf(tape, intervals, cleanBooks), scoring, thresholds);
+  const clean = runScorer(bundlesOf(tape, intervals, cleanBooks), scoring, scorer);
   const runs: RunOutput[] = [{ name: 'clean tape (no injections)', events: [], windows: clean.windows }];
   const types: TypeMetrics[] = [];
   const notCovered: { type: string; why: string }[] = [];
@@ -130,7 +135,7 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
     }
     const events = schedule({ type, symbols, firstWindowMs, totalWindows, warmUpWindows, spacing, hasTrades });
     const books = type === 'SPREAD_BLOWOUT' ? summariesOf(injectBook(book, events, magnitude)) : cleanBooks;
-    const res = runScorer(bundlesOf(inject(tape, events, magnitude), intervals, books), scoring, thresholds);
+    const res = runScorer(bundlesOf(inject(tape, events, magnitude), intervals, books), scoring, scorer);
     runs.push({ name: `injected ${type}`, events, windows: res.windows });
     types.push(evaluateType(type, events, res.windows, evaluatedFromMs));
   }
@@ -144,6 +149,7 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
     report: {
       tape: { files: o.files ?? ['(bundled) data/recordings/{btc,eth}usdt_2024080{8,9}.gz'], symbols, passes, passMinutes: spanMs / 60_000, windowsPerSymbol, trades },
       configVersion: clean.configVersion,
+      modelVersion: scorer.modelVersion,
       warmUpWindows,
       evaluatedFromMs,
       magnitude,
@@ -163,7 +169,7 @@ const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '  - ');
 export function formatTable(r: BacktestReport): string {
   const lines: string[] = [];
   lines.push(`tape: ${r.tape.symbols.join(', ')}; ${r.tape.passes} pass(es) of ${r.tape.passMinutes.toFixed(0)} min; 10 s windows per symbol: ${Object.entries(r.tape.windowsPerSymbol).map(([s, n]) => `${s} ${n}`).join(', ')}`);
-  lines.push(`config ${r.configVersion}; warm-up ${r.warmUpWindows} windows (no events, no counting before ${new Date(r.evaluatedFromMs).toISOString()}); magnitude x${r.magnitude}; an event every ${r.spacing} windows`);
+  lines.push(`config ${r.configVersion}, models ${r.modelVersion}; warm-up ${r.warmUpWindows} windows (no events, no counting before ${new Date(r.evaluatedFromMs).toISOString()}); magnitude x${r.magnitude}; an event every ${r.spacing} windows`);
   lines.push('');
   lines.push('type                     events detected typed alerts(type)  precision recall   F1  delay mean/max (windows)');
   for (const t of r.types) {

@@ -3,7 +3,7 @@
  * crypto-backtest: the labelled backtest of the scoring sidecar, and the any-metric CSV mode.
  *
  *   crypto-backtest [run] [files...] [--loop 20] [--types A,B] [--magnitude 1] [--spacing 15]
- *                   [--warm-up N] [--intervals 10s,1m] [--symbols BTCUSDT] [--config udf.json]
+ *                   [--warm-up N] [--intervals 10s,1m] [--symbols BTCUSDT] [--config udf.json] [--models DIR]
  *                   [--out var/backtest/report.json] [--html var/backtest/report.html]
  *   crypto-backtest csv in.csv out.csv [--config udf.json]
  *
@@ -29,6 +29,7 @@ const USAGE = `usage:
     --intervals 10s,1m  windows to score (default 10s; metrics are on 10s)
     --symbols A,B       only these symbols
     --config FILE       udf-server config file (same as the sidecar's)
+    --models DIR        score with the trained models in DIR (crypto-train --out DIR); sets scoring.models.dir
     --out FILE          JSON report (default var/backtest/report.json)
     --html FILE         picture (default var/backtest/report.html)
   crypto-backtest csv IN.csv OUT.csv [--config FILE]     score a timestamp,value series -> timestamp,value,anomaly_score`;
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
         intervals: { type: 'string' },
         symbols: { type: 'string' },
         config: { type: 'string' },
+        models: { type: 'string' },
         out: { type: 'string' },
         html: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -62,7 +64,10 @@ async function main(): Promise<void> {
   }
   const positionals = [...parsed.positionals];
   const command = positionals[0] === 'csv' || positionals[0] === 'run' ? positionals.shift()! : 'run';
-  const config = loadUdfConfig(typeof v['config'] === 'string' ? { file: v['config'] } : {});
+  const config = loadUdfConfig({
+    ...(typeof v['config'] === 'string' ? { file: v['config'] } : {}),
+    ...(typeof v['models'] === 'string' ? { overrides: [[['scoring', 'models', 'dir'], v['models']]] as const } : {}),
+  });
   const int = (name: string, min: number): number | undefined => {
     const raw = v[name];
     if (raw === undefined) return undefined;

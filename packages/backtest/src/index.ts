@@ -7,3 +7,4 @@ export * from './evaluate.js';
 export * from './html.js';
 export * from './csv.js';
 export * from './backtest.js';
+export * from './train.js';

@@ -21,7 +21,7 @@ export interface ScoredWindow {
   readonly voters: number;
   readonly type: string;
   readonly confidence: string;
-  /** Largest score / threshold ratio among warm detectors (0 while cold): the plotted score. */
+  /** Largest score / threshold ratio among the warm detectors taking part in the decision (0 while cold): the plotted score. */
   readonly score: number;
   /** The consensus statistic: the minVotes-th largest ratio (what severity is calibrated on). */
   readonly statistic: number;
@@ -39,9 +39,8 @@ export interface RunResult {
   readonly configVersion: string;
 }
 
-export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConfig, thresholds: Readonly<Record<string, number>>): RunResult {
-  const minVotes = scoring.consensus.minVotes;
-  const scorer = new Scorer(scoring);
+/** `scorer`: an already built Scorer for `scoring` (with its models); built from `scoring` when absent. */
+export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConfig, scorer: Scorer = new Scorer(scoring)): RunResult {
   const states = new Map<string, Uint8Array>();
   const out: ScoredWindow[] = [];
   let ns = 0n;
@@ -51,14 +50,14 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
     const keys = [...new Set(windows.map((w) => w.key))];
     const req = { bundleId: `bt-${bundle[0]!.endMs}`, windows, states: keys.map((key) => ({ key, state: states.get(key) ?? new Uint8Array(0) })) };
     const t0 = process.hrtime.bigint();
-    const { response } = scorer.scoreBundle(req);
+    const { response, diagnostics } = scorer.scoreBundle(req);
     ns += process.hrtime.bigint() - t0;
     count += windows.length;
     for (const s of response.states) states.set(s.key, s.state);
     // A bundle is every symbol's windows of one window end: the moment the Flink job's
     // market-context stage sees (decision 068).
     applyMarketContext(response.results);
-    for (const a of response.results) out.push(summarise(a, thresholds, minVotes, scoring.detectors.hst.role));
+    response.results.forEach((a, i) => out.push(summariseAlert(a, diagnostics.statistic[i]!, diagnostics.topRatio[i]!)));
   }
   return {
     windows: out,
@@ -68,32 +67,14 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
   };
 }
 
-/** Detectors whose vote alone makes a candidate. */
-const SOLO: ReadonlySet<string> = new Set(['activity']);
-const GENERIC: ReadonlySet<string> = new Set(['zscore', 'mad', 'volatility']);
-
-function summarise(a: Alert, thresholds: Readonly<Record<string, number>>, minVotes: number, hstRole = 'cold-start'): ScoredWindow {
-  let score = 0;
+/**
+ * What the evaluation and the picture keep of an Alert. The voting rules (which detector is
+ * generic, solo, cold-start or score-only) live in the Scorer alone: the consensus statistic and
+ * the top ratio come from its diagnostics for the same window.
+ */
+export function summariseAlert(a: Alert, statistic: number, score: number): ScoredWindow {
   const detectorScores: Record<string, number> = {};
-  const ratios: number[] = [];
-  let solo = 0;
-  // hst in its cold-start role counts (as a solo voter) only while the generic consensus cannot be reached.
-  const warmGeneric = a.detectorScores.filter((d) => d.warm && GENERIC.has(d.detector)).length;
-  for (const d of a.detectorScores) {
-    detectorScores[d.detector] = d.score;
-    const t = thresholds[d.detector];
-    if (!d.warm || t === undefined) continue;
-    if (d.detector === 'hst' && hstRole !== 'vote') {
-      if (hstRole === 'cold-start' && warmGeneric < minVotes) solo = Math.max(solo, d.score / t);
-      continue;
-    }
-    // The typed specialist votes alone; the generic detectors need minVotes (udf-server consensus.decide).
-    if (SOLO.has(d.detector)) solo = Math.max(solo, d.score / t);
-    else ratios.push(d.score / t);
-  }
-  ratios.sort((x, y) => y - x);
-  score = Math.max(ratios[0] ?? 0, solo);
-  const statistic = Math.max(ratios.length >= minVotes ? ratios[minVotes - 1]! : 0, solo);
+  for (const d of a.detectorScores) detectorScores[d.detector] = d.score;
   return {
     symbol: a.symbol,
     interval: a.interval,

@@ -7,7 +7,8 @@
  *                   [--checkpoint-dir var/flink-checkpoints] [--restore-from latest|<path>] [--web-ui-port 8081]
  *   crypto-stack checkpoint [--checkpoint-dir var/flink-checkpoints]     # prints the newest retained checkpoint
  *
- * `up` starts: the udf-server sidecar, the Flink job on a MiniCluster (web UI), a local Binance
+ * `up` starts: the udf-server sidecar (with the shared models, trained once from the bundled tape
+ * into var/models/default-<hash of the trainer's inputs>/ when missing; --no-models skips them), the Flink job on a MiniCluster (web UI), a local Binance
  * replaying the bundled recording (in this process; not with --live), the producer, and the
  * alert table in the foreground. Progress goes to stderr, every piece logs to var/log/. Ctrl-C
  * (SIGINT) or SIGTERM stops them in reverse order; a piece that dies stops the rest (exit 1).
@@ -22,6 +23,7 @@ import { openBundledRecording, parseSpeed, startLocalBinance, type LocalBinance,
 import { LoggedProcess } from './child.js';
 import { FlinkJob, latestCheckpointIn } from './flink.js';
 import { DEFAULT_CHECKPOINT_DIR, DEFAULT_LOG_DIR } from './paths.js';
+import { ensureModels } from './models.js';
 import { Sidecar } from './sidecar.js';
 import { shiftingLoop } from './tape.js';
 
@@ -55,6 +57,7 @@ interface UpOptions {
   binancePort: number;
   logDir: string;
   alerts: boolean;
+  models: boolean;
 }
 
 const program = new Command('crypto-stack').description('Run the local pipeline as real processes');
@@ -82,6 +85,7 @@ program
   .option('--binance-port <port>', 'local Binance port', port('--binance-port'), 9443)
   .option('--log-dir <dir>', 'log directory', DEFAULT_LOG_DIR)
   .option('--no-alerts', 'do not show the alert table (run headless)')
+  .option('--no-models', 'start the sidecar without the trained model detectors (default: train them once into var/models/, then use them)')
   .action((o: UpOptions) => up(o));
 
 program
@@ -133,8 +137,10 @@ async function up(o: UpOptions): Promise<void> {
   try {
     await createTopics(o.brokers, [...Object.values(CONTRACT_TOPICS), 'late-trades']);
 
-    step(`starting the scoring sidecar (udf-server) on 127.0.0.1:${o.scoringPort}`);
-    const sidecar = await Sidecar.start({ port: o.scoringPort, metricsPort: 9465, logFile: join(logDir, 'udf-server.log'), detached: true, onProgress: info });
+    // The shared models (decision 069): trained once from the bundled tape, then cached.
+    const models = o.models ? await ensureModels({ onProgress: info }) : undefined;
+    step(`starting the scoring sidecar (udf-server) on 127.0.0.1:${o.scoringPort}${models !== undefined ? ` with models ${models.version}` : ', without models'}`);
+    const sidecar = await Sidecar.start({ port: o.scoringPort, metricsPort: 9465, logFile: join(logDir, 'udf-server.log'), detached: true, onProgress: info, ...(models !== undefined ? { modelsDir: models.dir } : {}) });
     stops.push({ name: 'sidecar', stop: () => sidecar.stop() });
 
     let restoreFrom: string | undefined = o.restoreFrom;

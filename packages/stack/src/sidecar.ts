@@ -21,6 +21,11 @@ export interface SidecarOptions {
    * `<logDir>/udf-server-<port>.json` and passed with --config. Flags below win over it.
    */
   readonly config?: Readonly<Record<string, unknown>>;
+  /**
+   * Trained models for the sidecar (scoring.models.dir, e.g. from ensureModels in models.ts);
+   * absent = no model detectors. Merged into `config`.
+   */
+  readonly modelsDir?: string;
   readonly logLevel?: string;
   /** Log file; default var/log/udf-server.log. */
   readonly logFile?: string;
@@ -72,10 +77,11 @@ export class Sidecar {
     if (this.proc?.running === true) throw new AppError('SIDECAR_RUNNING', `sidecar already running (pid ${this.proc.pid})`);
     const args = [this.options.main ?? UDF_SERVER_MAIN, '--host', '127.0.0.1', '--port', String(this.port), `--metrics-port=${this.options.metricsPort ?? -1}`];
     if (this.options.logLevel !== undefined) args.push('--log-level', this.options.logLevel);
-    if (this.options.config !== undefined) {
+    const config = withModels(this.options.config, this.options.modelsDir);
+    if (config !== undefined) {
       mkdirSync(join(this.logFile, '..'), { recursive: true });
       const file = join(this.logFile, '..', `udf-server-${this.port}.json`);
-      writeFileSync(file, JSON.stringify(this.options.config, null, 2));
+      writeFileSync(file, JSON.stringify(config, null, 2));
       args.push('--config', file);
     }
     const started = Date.now();
@@ -112,6 +118,14 @@ export class Sidecar {
     await this.stop();
     await this.launch();
   }
+}
+
+/** `config` with scoring.models.dir set to `modelsDir` (unchanged when it is absent). */
+export function withModels(config: Readonly<Record<string, unknown>> | undefined, modelsDir: string | undefined): Readonly<Record<string, unknown>> | undefined {
+  if (modelsDir === undefined) return config;
+  const scoring = (config?.['scoring'] ?? {}) as Record<string, unknown>;
+  const models = (scoring['models'] ?? {}) as Record<string, unknown>;
+  return { ...config, scoring: { ...scoring, models: { ...models, dir: modelsDir } } };
 }
 
 /** "SERVING" from grpc.health.v1.Health/Check, or undefined while it is not (yet). */

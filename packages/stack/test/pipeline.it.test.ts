@@ -10,7 +10,7 @@ import { alertCodec, klineCodec, type Alert, type Kline } from '@crypto-anomaly/
 import { KafkaBroker } from '@crypto-anomaly/devkit';
 import { BinanceProducer, parseProducerConfig } from '@crypto-anomaly/producer';
 import { openBundledRecording, startLocalBinance, type RecordedMessage } from '@crypto-anomaly/replay';
-import { FlinkJob, latestCheckpointIn, Sidecar } from '../src/index.js';
+import { ensureModels, FlinkJob, latestCheckpointIn, Sidecar } from '../src/index.js';
 import {
   TopicCollector,
   canonicalJson,
@@ -58,6 +58,8 @@ const log = process.env['LOG_LEVEL'] ? createLogger('e2e') : silentLogger();
 let work: string;
 let broker: KafkaBroker;
 let sidecar: Sidecar;
+/** The shared models the sidecar scores with (the full ensemble, as crypto-stack up runs it). */
+let modelVersion: string;
 let spike: Spike;
 let crashes: Spike[];
 /** The preloaded input, byte for byte, to copy into per-test topics. */
@@ -72,7 +74,9 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'e2e-pipeline-'));
   const progress = (m: string): void => log.info(m);
   broker = await KafkaBroker.start({ dataDir: join(work, 'kafka'), onProgress: progress });
-  sidecar = await Sidecar.start({ main: snapshotUdfServer(join(work, 'udf-server')), logFile: join(work, 'udf-server.log'), onProgress: progress });
+  const models = await ensureModels({ cacheDir: join(work, 'models'), onProgress: progress });
+  modelVersion = models.version;
+  sidecar = await Sidecar.start({ main: snapshotUdfServer(join(work, 'udf-server')), logFile: join(work, 'udf-server.log'), onProgress: progress, modelsDir: models.dir });
 
   // The spike sits across the boundary of two 10 s windows: the first closes 3 % up.
   let first = Infinity;
@@ -294,6 +298,11 @@ describe('the whole pipeline on real processes', () => {
       base.scored.filter((a) => a.isAnomaly).map(everything).sort(),
       'alerts = exactly the anomalous scored windows',
     );
+    // The full ensemble, with the trained models, scored every window.
+    for (const a of base.scored.filter((w) => w.tradeCount > 0)) {
+      assert.equal(a.modelVersion, modelVersion, `${key(a)}: model version`);
+      assert.deepEqual(a.detectorScores.map((d) => d.detector).filter((n) => ['isolation-forest', 'kmeans', 'gmm'].includes(n)).sort(), ['gmm', 'isolation-forest', 'kmeans'], `${key(a)}: model detectors`);
+    }
   });
 
   test('a 3 % price spike injected into the replay yields an alert for that symbol and window', async () => {

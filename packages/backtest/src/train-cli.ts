@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+/**
+ * crypto-train: trains the sidecar's shared models (isolation forest, k-means, diagonal GMM) on a
+ * recording replayed through the sidecar's own windowing and features (train.ts, decision 069).
+ *
+ *   crypto-train [recording files...] [--out var/models/default] [--loop 20] [--intervals 10s,1m]
+ *                [--symbols A,B] [--features a,b] [--seed 1] [--half-life 120] [--warm-up 30]
+ *                [--trees 100] [--sample-size 256] [--clusters 4] [--components 3] [--config udf.json]
+ *
+ * Default recording: the first six minutes of the bundled tape (data/recordings/*_20240808.gz);
+ * pass files to train on others (e.g. all four bundled files). Writes <out>/isolation-forest.json,
+ * kmeans.json, gmm.json and manifest.json, and prints one summary line to stdout. Progress goes to
+ * stderr, only when the run takes more than about a second. Exit codes: 0 done, 1 failure, 2 bad
+ * arguments.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, describeError } from '@crypto-anomaly/common';
+import { loadUdfConfig } from '@crypto-anomaly/udf-server';
+import { trainModels, writeModelSet } from './train.js';
+
+const USAGE = `usage: crypto-train [recording files...] [options]
+  replays a recording (default: the bundled tape's first day, data/recordings/*_20240808.gz) through the
+  sidecar's windowing and features, and trains the shared models the sidecar's scoring.models.dir points at
+    --out DIR           output directory (default var/models/default)
+    --loop N            passes of the tape back to back, like crypto-backtest (default 20)
+    --intervals 10s,1m  windows used as training rows (default 10s,1m)
+    --symbols A,B       only these symbols
+    --features a,b      model inputs (default the generic detectors' vote features)
+    --seed N            seed of every fit (default 1)
+    --half-life N       normaliser half-life, windows = the sidecar's scoring.models.halfLife (default 120)
+    --warm-up N         normaliser warm-up, windows = the model detectors' warmUp (default 30)
+    --trees N --sample-size N   isolation forest (default 50, 256: 50 trees cost ~4 µs per window, 100 ~9)
+    --clusters N        k-means k (default 4)
+    --components N      GMM components (default 3)
+    --config FILE       udf-server config (its scoring.momentumWindows and models.halfLife are used)`;
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        loop: { type: 'string' },
+        intervals: { type: 'string' },
+        symbols: { type: 'string' },
+        features: { type: 'string' },
+        seed: { type: 'string' },
+        'half-life': { type: 'string' },
+        'warm-up': { type: 'string' },
+        trees: { type: 'string' },
+        'sample-size': { type: 'string' },
+        clusters: { type: 'string' },
+        components: { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  if (v['help'] === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const int = (name: string, min: number): number | undefined => {
+    const raw = v[name];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be an integer >= ${min}, got ${String(raw)}`);
+    return n;
+  };
+  const list = (name: string): string[] | undefined => (typeof v[name] === 'string' ? v[name].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined);
+  const config = loadUdfConfig(typeof v['config'] === 'string' ? { file: v['config'] } : {});
+  const intervals = list('intervals');
+  for (const i of intervals ?? []) if (i !== '10s' && i !== '1m') throw new ConfigError(`--intervals: ${i} is not 10s or 1m`);
+  const halfLife = v['half-life'] === undefined ? config.scoring.models.halfLife : Number(v['half-life']);
+  if (!(halfLife >= 1 && halfLife <= 1e6)) throw new ConfigError(`--half-life must be a number in [1, 1e6]`);
+  const out = resolve(typeof v['out'] === 'string' ? v['out'] : 'var/models/default');
+
+  // Progress only when it takes a while: messages are held for the first second.
+  const started = Date.now();
+  let last = '';
+  let shown = false;
+  const show = (m: string): void => {
+    shown = true;
+    process.stderr.write(`crypto-train: ${m} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  };
+  const timer = setTimeout(() => show(last), 1_000);
+  const onProgress = (m: string): void => {
+    last = m;
+    // Synchronous phases block the timer: past the first second, say each phase as it starts.
+    if (shown || Date.now() - started > 1_000) show(m);
+  };
+  const seed = int('seed', 0);
+  const loop = int('loop', 1);
+  const warmUp = int('warm-up', 2);
+  const trees = int('trees', 1);
+  const sampleSize = int('sample-size', 2);
+  const clusters = int('clusters', 1);
+  const components = int('components', 1);
+  const features = list('features');
+  const symbols = list('symbols');
+  let set;
+  try {
+    set = await trainModels({
+      ...(parsed.positionals.length > 0 ? { files: parsed.positionals } : {}),
+      ...(symbols !== undefined ? { symbols: symbols.map((s) => s.toUpperCase()) } : {}),
+      ...(loop !== undefined ? { loop } : {}),
+      ...(intervals !== undefined ? { intervals } : {}),
+      ...(features !== undefined ? { features } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      halfLife,
+      ...(warmUp !== undefined ? { warmUp } : {}),
+      ...(trees !== undefined ? { trees } : {}),
+      ...(sampleSize !== undefined ? { sampleSize } : {}),
+      ...(clusters !== undefined ? { clusters } : {}),
+      ...(components !== undefined ? { components } : {}),
+      scoring: config.scoring,
+      onProgress,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  writeModelSet(out, set);
+  const m = set.manifest;
+  const q = (k: 'isolationForest' | 'kmeans' | 'gmm'): string => `${k} p99 ${m.cleanScores[k].p99} max ${m.cleanScores[k].max}`;
+  process.stdout.write(`${m.modelVersion}: ${set.stats.rows} z-vectors (${Object.keys(set.stats.keys).join(', ')}) in ${set.stats.seconds.toFixed(1)} s -> ${out}; clean scores ${q('isolationForest')}, ${q('kmeans')}, ${q('gmm')}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`crypto-train: ${describeError(err)}\n`);
+  process.exit(err instanceof ConfigError || err instanceof RangeError ? 2 : 1);
+});
