@@ -11,7 +11,7 @@
  *     sidecar's Prometheus metrics and each process's CPU time, and reports for a STEADY interval
  *     (from 10 % to 90 % of the input read; start-up, JIT warm-up and the final checkpoint are
  *     outside it): trades/s, windows scored/s, window-close -> scored latency p50/p99 (+ the
- *     market-context stage's hold until the watermark),
+ *     market-context stage's hold of price candidates until their moment is complete),
  *     the per-window cost of every stage, task busy/back-pressure and the sidecar time per window;
  *  4. prints the stub ceiling ratio next to the targets and writes var/bench/pipeline.json.
  *
@@ -494,7 +494,7 @@ function analyse(run: RunResult, totalTrades: number, checkpointInterval: string
     latencyMs: {
       what:
         'window close (arrival of the closed window at the scoring operator, right after the watermark passed its end) -> result handed on to the market-context stage; ' +
-        'that stage then holds each moment until the watermark passes it (marketContextHoldP50/P99: first arrival of the moment -> emitted to the exactly-once Kafka sinks); ' +
+        'other windows pass it at once, price candidates wait there until their moment is complete (marketContextHoldP50/P99: first candidate of the moment in -> emitted to the exactly-once Kafka sinks; n/a = no candidates); ' +
         'read_committed consumers see it only when the next checkpoint completes: + up to ' + checkpointInterval,
       p50: Math.round(quantile(latency, 0.5) / 100) / 10,
       p99: Math.round(quantile(latency, 0.99) / 100) / 10,
@@ -602,7 +602,7 @@ async function main(): Promise<void> {
         ` ${fmt(x.perWindow?.['trades'] ?? NaN).padStart(11)} ${fmt(x.perWindow?.['encodeMicros'] ?? NaN).padStart(12)} ${fmt(x.perWindow?.['rpcMicros'] ?? NaN).padStart(9)} ${fmt(x.perWindow?.['sidecarMicros'] ?? NaN).padStart(13)} ${fmt(x.perWindow?.['emitMicros'] ?? NaN).padStart(10)}`,
     );
   }
-  rows.push('p50/p99: window close -> scored (handed to the market-context stage); hold: that stage waits for the watermark to pass the moment before the sinks');
+  rows.push('p50/p99: window close -> scored (handed to the market-context stage); hold: price candidates wait there for the rest of their moment (n/a: none)');
   const mark = (ok: boolean | null): string => (ok === null ? '?' : ok ? 'met' : 'MISSED');
   rows.push(`targets: >= ${fmt(TARGETS.tradesPerSecond)} trades/s (${mark(report.meets.tradesPerSecond)}), >= ${TARGETS.ceilingRatio} of the stub ceiling (ratio ${ratio ?? 'n/a'}: ${mark(report.meets.ceilingRatio)}), p99 <= ${TARGETS.p99Ms} ms (${mark(report.meets.p99)})`);
   rows.push(`+ read_committed visibility: results become visible when the next checkpoint completes (up to ${opts['checkpoint-interval']} more)`);

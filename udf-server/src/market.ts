@@ -5,9 +5,10 @@
  * 1. `marketContextOf` (scorer, per window): is this window a price candidate, and which way?
  *    It carries the rule from the scorer's config so the second half needs no config of its own.
  * 2. `applyMarketContext` (every symbol's window of one (interval, window start) together): count
- *    the symbols with trades and the candidates moving each way; a candidate whose direction has
- *    at least rule_min_symbols movers and at least rule_min_share of the symbols becomes a
- *    MARKET_WIDE_MOVE with a reason naming them.
+ *    the symbols with trades and the candidates moving each way; each candidate gets the counts,
+ *    and one whose direction has at least rule_min_symbols movers and at least rule_min_share of
+ *    the symbols becomes a MARKET_WIDE_MOVE with a reason naming them. Other windows are left as
+ *    the scorer made them (counts 0).
  *
  * In the pipeline the Flink job's market-context stage runs half 2 once the watermark has passed
  * the window (flink-job MarketContextFunction, the same rule and text, pinned by a shared
@@ -57,9 +58,10 @@ export function applyToMoment(g: readonly Alert[]): void {
   const down = g.filter((r) => r.market?.direction === -1).map((r) => r.symbol).sort();
   for (const r of g) {
     const m = r.market;
-    if (m === undefined) continue;
+    // Only price candidates can become market-wide, so only they get the counts (the Flink stage
+    // lets every other window pass without waiting for its moment).
+    if (m === undefined || m.direction === 0) continue;
     m.symbols = g.length;
-    if (m.direction === 0) continue;
     const movers = m.direction > 0 ? up : down;
     m.moving = movers.length;
     if (movers.length >= m.ruleMinSymbols && movers.length >= m.ruleMinShare * g.length) {

@@ -11,11 +11,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, describeError } from '@crypto-anomaly/common';
 import { loadUdfConfig } from '@crypto-anomaly/udf-server';
 import { formatTable, runBacktest } from './backtest.js';
 import { scoreCsvFile } from './csv.js';
+import { parseFlags } from './flags.js';
 import { renderHtml } from './html.js';
 import { INJECTABLE_TYPES, type InjectedType } from './inject.js';
 
@@ -35,46 +35,19 @@ const USAGE = `usage:
   crypto-backtest csv IN.csv OUT.csv [--config FILE]     score a timestamp,value series -> timestamp,value,anomaly_score`;
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        loop: { type: 'string' },
-        types: { type: 'string' },
-        magnitude: { type: 'string' },
-        spacing: { type: 'string' },
-        'warm-up': { type: 'string' },
-        intervals: { type: 'string' },
-        symbols: { type: 'string' },
-        config: { type: 'string' },
-        models: { type: 'string' },
-        out: { type: 'string' },
-        html: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
-  if (v['help'] === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const positionals = [...parsed.positionals];
+  const f = parseFlags(
+    Object.fromEntries(['loop', 'types', 'magnitude', 'spacing', 'warm-up', 'intervals', 'symbols', 'config', 'models', 'out', 'html'].map((n) => [n, { type: 'string' as const }])),
+    USAGE,
+  );
+  if (f === undefined) return;
+  const positionals = f.positionals;
   const command = positionals[0] === 'csv' || positionals[0] === 'run' ? positionals.shift()! : 'run';
+  const configFile = f.string('config');
+  const modelsDir = f.string('models');
   const config = loadUdfConfig({
-    ...(typeof v['config'] === 'string' ? { file: v['config'] } : {}),
-    ...(typeof v['models'] === 'string' ? { overrides: [[['scoring', 'models', 'dir'], v['models']]] as const } : {}),
+    ...(configFile !== undefined ? { file: configFile } : {}),
+    ...(modelsDir !== undefined ? { overrides: [[['scoring', 'models', 'dir'], modelsDir]] as const } : {}),
   });
-  const int = (name: string, min: number): number | undefined => {
-    const raw = v[name];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be an integer >= ${min}, got ${String(raw)}`);
-    return n;
-  };
 
   if (command === 'csv') {
     if (positionals.length !== 2) throw new ConfigError(`csv needs IN.csv and OUT.csv\n${USAGE}`);
@@ -83,22 +56,24 @@ async function main(): Promise<void> {
     return;
   }
 
-  const types = typeof v['types'] === 'string' ? v['types'].split(',').map((t) => t.trim().toUpperCase()) : undefined;
+  const types = f.list('types')?.map((t) => t.toUpperCase());
   for (const t of types ?? []) if (!(INJECTABLE_TYPES as readonly string[]).includes(t)) throw new ConfigError(`--types: unknown type ${t} (use ${INJECTABLE_TYPES.join(', ')})`);
-  const magnitude = v['magnitude'] === undefined ? undefined : Number(v['magnitude']);
+  const magnitudeFlag = f.string('magnitude');
+  const magnitude = magnitudeFlag === undefined ? undefined : Number(magnitudeFlag);
   if (magnitude !== undefined && !(magnitude > 0)) throw new ConfigError(`--magnitude must be > 0`);
-  const intervals = typeof v['intervals'] === 'string' ? v['intervals'].split(',') : undefined;
+  const intervals = f.list('intervals');
   for (const i of intervals ?? []) if (i !== '10s' && i !== '1m') throw new ConfigError(`--intervals: ${i} is not 10s or 1m`);
-  const outFile = typeof v['out'] === 'string' ? v['out'] : 'var/backtest/report.json';
-  const htmlFile = typeof v['html'] === 'string' ? v['html'] : 'var/backtest/report.html';
-  const loop = int('loop', 1);
-  const spacing = int('spacing', 2);
-  const warmUp = int('warm-up', 0);
+  const outFile = f.string('out') ?? 'var/backtest/report.json';
+  const htmlFile = f.string('html') ?? 'var/backtest/report.html';
+  const loop = f.int('loop', 1);
+  const spacing = f.int('spacing', 2);
+  const warmUp = f.int('warm-up', 0);
+  const symbols = f.list('symbols');
 
   const started = Date.now();
   const { report, runs } = await runBacktest({
     ...(positionals.length > 0 ? { files: positionals } : {}),
-    ...(typeof v['symbols'] === 'string' ? { symbols: v['symbols'].split(',') } : {}),
+    ...(symbols !== undefined ? { symbols } : {}),
     ...(loop !== undefined ? { loop } : {}),
     ...(spacing !== undefined ? { spacing } : {}),
     ...(warmUp !== undefined ? { warmUpWindows: warmUp } : {}),

@@ -14,9 +14,9 @@
  * arguments.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, describeError } from '@crypto-anomaly/common';
 import { loadUdfConfig } from '@crypto-anomaly/udf-server';
+import { parseFlags } from './flags.js';
 import { trainModels, writeModelSet } from './train.js';
 
 const USAGE = `usage: crypto-train [recording files...] [options]
@@ -36,49 +36,19 @@ const USAGE = `usage: crypto-train [recording files...] [options]
     --config FILE       udf-server config (its scoring.momentumWindows and models.halfLife are used)`;
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        loop: { type: 'string' },
-        intervals: { type: 'string' },
-        symbols: { type: 'string' },
-        features: { type: 'string' },
-        seed: { type: 'string' },
-        'half-life': { type: 'string' },
-        'warm-up': { type: 'string' },
-        trees: { type: 'string' },
-        'sample-size': { type: 'string' },
-        clusters: { type: 'string' },
-        components: { type: 'string' },
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
-  if (v['help'] === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const int = (name: string, min: number): number | undefined => {
-    const raw = v[name];
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be an integer >= ${min}, got ${String(raw)}`);
-    return n;
-  };
-  const list = (name: string): string[] | undefined => (typeof v[name] === 'string' ? v[name].split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined);
-  const config = loadUdfConfig(typeof v['config'] === 'string' ? { file: v['config'] } : {});
-  const intervals = list('intervals');
+  const f = parseFlags(
+    Object.fromEntries(['out', 'loop', 'intervals', 'symbols', 'features', 'seed', 'half-life', 'warm-up', 'trees', 'sample-size', 'clusters', 'components', 'config'].map((n) => [n, { type: 'string' as const }])),
+    USAGE,
+  );
+  if (f === undefined) return;
+  const configFile = f.string('config');
+  const config = loadUdfConfig(configFile !== undefined ? { file: configFile } : {});
+  const intervals = f.list('intervals');
   for (const i of intervals ?? []) if (i !== '10s' && i !== '1m') throw new ConfigError(`--intervals: ${i} is not 10s or 1m`);
-  const halfLife = v['half-life'] === undefined ? config.scoring.models.halfLife : Number(v['half-life']);
+  const halfLifeFlag = f.string('half-life');
+  const halfLife = halfLifeFlag === undefined ? config.scoring.models.halfLife : Number(halfLifeFlag);
   if (!(halfLife >= 1 && halfLife <= 1e6)) throw new ConfigError(`--half-life must be a number in [1, 1e6]`);
-  const out = resolve(typeof v['out'] === 'string' ? v['out'] : 'var/models/default');
+  const out = resolve(f.string('out') ?? 'var/models/default');
 
   // Progress only when it takes a while: messages are held for the first second.
   const started = Date.now();
@@ -94,19 +64,19 @@ async function main(): Promise<void> {
     // Synchronous phases block the timer: past the first second, say each phase as it starts.
     if (shown || Date.now() - started > 1_000) show(m);
   };
-  const seed = int('seed', 0);
-  const loop = int('loop', 1);
-  const warmUp = int('warm-up', 2);
-  const trees = int('trees', 1);
-  const sampleSize = int('sample-size', 2);
-  const clusters = int('clusters', 1);
-  const components = int('components', 1);
-  const features = list('features');
-  const symbols = list('symbols');
+  const seed = f.int('seed', 0);
+  const loop = f.int('loop', 1);
+  const warmUp = f.int('warm-up', 2);
+  const trees = f.int('trees', 1);
+  const sampleSize = f.int('sample-size', 2);
+  const clusters = f.int('clusters', 1);
+  const components = f.int('components', 1);
+  const features = f.list('features');
+  const symbols = f.list('symbols');
   let set;
   try {
     set = await trainModels({
-      ...(parsed.positionals.length > 0 ? { files: parsed.positionals } : {}),
+      ...(f.positionals.length > 0 ? { files: f.positionals } : {}),
       ...(symbols !== undefined ? { symbols: symbols.map((s) => s.toUpperCase()) } : {}),
       ...(loop !== undefined ? { loop } : {}),
       ...(intervals !== undefined ? { intervals } : {}),

@@ -178,8 +178,8 @@ export interface MarketContext {
   direction: number;
   ruleMinSymbols: number;
   ruleMinShare: number;
-  /** Symbols with trades in this (interval, window start); 0 before the market-context stage. */
+  /** Price candidates only (else 0): symbols with trades in this (interval, window start). */
   symbols: number;
-  /** Of them, price candidates moving this window's way; 0 when direction is 0. */
+  /** Price candidates only (else 0): of them, the candidates moving this window's way. */
   moving: number;
 }

@@ -276,14 +276,16 @@ export type MarketContext = Message<"cryptoanomaly.v1.MarketContext"> & {
   ruleMinShare: number;
 
   /**
-   * Symbols with trades in this (interval, window start); 0 until the market-context stage ran.
+   * Filled by the market-context stage for price candidates (direction != 0) only, which are the
+   * windows it holds until their moment is complete; every other window passes it at once and
+   * keeps 0 here. Symbols with trades in this (interval, window start):
    *
    * @generated from field: int32 symbols = 4;
    */
   symbols: number;
 
   /**
-   * Of them, price candidates moving in this window's direction (including this one); 0 when direction is 0.
+   * Of them, price candidates moving in this window's direction (including this one).
    *
    * @generated from field: int32 moving = 5;
    */

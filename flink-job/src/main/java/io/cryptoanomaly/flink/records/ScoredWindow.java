@@ -13,6 +13,10 @@ package io.cryptoanomaly.flink.records;
  * @param windowEndMs exclusive, ms
  * @param anomaly the Alert's {@code is_anomaly}: true routes it to the alerts topic too
  * @param severity 0-100
+ * @param tradeCount the Alert's {@code trade_count}: a window with trades is a symbol of its moment
+ * @param marketDirection the Alert's {@code market.direction} (0 without {@code market}): a price
+ *     candidate (+1/-1) waits in the market-context stage for the rest of its moment, anything
+ *     else passes it at once
  * @param alert the encoded {@code cryptoanomaly.v1.Alert}; treat as read-only
  */
 public record ScoredWindow(
@@ -22,4 +26,12 @@ public record ScoredWindow(
     long windowEndMs,
     boolean anomaly,
     int severity,
-    byte[] alert) {}
+    long tradeCount,
+    int marketDirection,
+    byte[] alert) {
+
+  /** A price candidate with trades: the only kind of window the market-context stage holds back. */
+  public boolean priceCandidate() {
+    return marketDirection != 0 && tradeCount > 0;
+  }
+}

@@ -104,6 +104,8 @@ public final class BundleCodec {
               window.getWindowEndMs(),
               alert.getIsAnomaly(),
               alert.getSeverity(),
+              alert.getTradeCount(),
+              alert.hasMarket() ? alert.getMarket().getDirection() : 0,
               alert.toByteArray()));
     }
     return results;

@@ -139,9 +139,12 @@ class MarketContextFunctionTest {
       lastEnd = Math.max(lastEnd, window.windowEndMs());
       firstDue = Math.min(firstDue, window.windowEndMs() - 1);
     }
-    // Nothing leaves before the watermark reaches the first moment's last millisecond.
+    // Before the watermark reaches the first moment's last millisecond only the windows that are
+    // not price candidates have left (they never wait).
     harness.test().processWatermark(new Watermark(firstDue - 1));
-    assertThat(harness.output()).isEmpty();
+    assertThat(harness.output())
+        .extracting(MarketContextFunctionTest::id)
+        .containsExactlyInAnyOrderElementsOf(windows.stream().filter(w -> !w.priceCandidate()).map(MarketContextFunctionTest::id).toList());
 
     harness.test().processWatermark(new Watermark(lastEnd));
     Map<String, ScoredWindow> byWindow = new HashMap<>();
@@ -177,8 +180,8 @@ class MarketContextFunctionTest {
       Alert before = Alert.parseFrom(in.alert());
       assertThat(alert.getMarket().getDirection()).isEqualTo(before.getMarket().getDirection());
       assertThat(alert.getReasonsList().subList(0, before.getReasonsCount())).isEqualTo(before.getReasonsList());
-      if (before.getTradeCount() == 0) {
-        assertThat(out.alert()).as("a window without trades passes unchanged").isEqualTo(in.alert());
+      if (!in.priceCandidate()) {
+        assertThat(out.alert()).as("a window that is not a price candidate passes unchanged").isEqualTo(in.alert());
       }
     }
     assertThat(harness.test().numEventTimeTimers()).isZero();
@@ -216,6 +219,36 @@ class MarketContextFunctionTest {
   }
 
   @Test
+  void windowsThatAreNotPriceCandidatesPassAtOnceAndOnlyCount() throws Exception {
+    Harness harness = harness();
+    harness.add(calm("SOLUSDT", T0));
+    harness.add(calm("ADAUSDT", T0));
+    ScoredWindow empty = scored(crashAlert("DOGEUSDT", T0).setTradeCount(0).build());
+    harness.add(empty);
+    // No watermark yet: the two calm windows and the trade-less one are out, unchanged.
+    assertThat(harness.output()).extracting(ScoredWindow::symbol).containsExactly("SOLUSDT", "ADAUSDT", "DOGEUSDT");
+    assertThat(harness.output().get(2).alert()).isEqualTo(empty.alert());
+    harness.add(crash("BTCUSDT", T0));
+    assertThat(harness.output()).hasSize(3);
+
+    harness.test().processWatermark(new Watermark(T0 + TEN_SECONDS_MS));
+    Alert btc = alert(harness.output().get(3));
+    // 1 mover of 3 symbols with trades (the trade-less DOGE is not one).
+    assertThat(btc.getMarket().getSymbols()).isEqualTo(3);
+    assertThat(btc.getMarket().getMoving()).isEqualTo(1);
+    assertThat(btc.getType()).isEqualTo(AnomalyType.ANOMALY_TYPE_FLASH_CRASH);
+    assertThat(harness.test().numEventTimeTimers()).isZero();
+    assertThat(harness.test().numKeyedStateEntries()).isZero();
+
+    // A moment without candidates clears its count at the watermark too.
+    harness.add(calm("SOLUSDT", T0 + TEN_SECONDS_MS));
+    assertThat(harness.test().numKeyedStateEntries()).isEqualTo(1);
+    harness.test().processWatermark(new Watermark(T0 + 2 * TEN_SECONDS_MS));
+    assertThat(harness.test().numKeyedStateEntries()).isZero();
+    assertThat(harness.output()).hasSize(5);
+  }
+
+  @Test
   void aMomentSplitByACheckpointGivesTheSameOutputAfterARestore() throws Exception {
     List<ScoredWindow> moment =
         List.of(crash("ETHUSDT", T0), crash("BTCUSDT", T0), calm("SOLUSDT", T0), crash("XRPUSDT", T0));
@@ -239,12 +272,13 @@ class MarketContextFunctionTest {
     after.add(moment.get(3));
     after.test().processWatermark(new Watermark(T0 + TEN_SECONDS_MS));
 
-    assertThat(after.output()).hasSize(4);
-    assertThat(after.output()).extracting(ScoredWindow::symbol).containsExactly("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT");
+    // SOL (not a candidate) passed at once; the candidates follow at the watermark, by symbol.
+    assertThat(after.output()).extracting(ScoredWindow::symbol).containsExactly("SOLUSDT", "BTCUSDT", "ETHUSDT", "XRPUSDT");
+    assertThat(uninterrupted.output()).extracting(ScoredWindow::symbol).containsExactly("SOLUSDT", "BTCUSDT", "ETHUSDT", "XRPUSDT");
     for (int i = 0; i < 4; i++) {
       assertThat(after.output().get(i).alert()).isEqualTo(uninterrupted.output().get(i).alert());
     }
-    Alert btc = alert(after.output().get(0));
+    Alert btc = alert(after.output().get(1));
     assertThat(btc.getType()).isEqualTo(AnomalyType.ANOMALY_TYPE_MARKET_WIDE_MOVE);
     assertThat(btc.getMarket().getSymbols()).isEqualTo(4);
     assertThat(btc.getMarket().getMoving()).isEqualTo(3);
@@ -277,10 +311,12 @@ class MarketContextFunctionTest {
   }
 
   @Test
-  void undecodableAlertBytesPassThroughUnchangedAndAreNotSymbolsOfTheMoment() throws Exception {
+  void undecodableAlertBytesPassThroughUnchangedAndCountAsSymbolsByTheirTradeCount() throws Exception {
     Harness harness = harness();
     byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
-    ScoredWindow broken = new ScoredWindow("AAAUSDT", "10s", T0, T0 + TEN_SECONDS_MS, true, 80, garbage);
+    // A price candidate by its routing fields whose bytes cannot be read (cannot come from the
+    // scoring operator, which re-encodes parsed alerts).
+    ScoredWindow broken = new ScoredWindow("AAAUSDT", "10s", T0, T0 + TEN_SECONDS_MS, true, 80, 10, -1, garbage);
     harness.add(broken);
     harness.add(crash("BTCUSDT", T0));
     harness.add(crash("ETHUSDT", T0));
@@ -292,7 +328,8 @@ class MarketContextFunctionTest {
     assertThat(out.get(0).alert()).isEqualTo(garbage);
     assertThat(harness.counter("marketContextUndecodable")).isEqualTo(1);
     assertThat(alert(out.get(1)).getType()).isEqualTo(AnomalyType.ANOMALY_TYPE_MARKET_WIDE_MOVE);
-    assertThat(alert(out.get(1)).getMarket().getSymbols()).isEqualTo(2);
+    assertThat(alert(out.get(1)).getMarket().getSymbols()).isEqualTo(3);
+    assertThat(alert(out.get(1)).getMarket().getMoving()).isEqualTo(2);
   }
 
   @Test
@@ -387,6 +424,8 @@ class MarketContextFunctionTest {
         alert.getWindowEndMs(),
         alert.getIsAnomaly(),
         alert.getSeverity(),
+        alert.getTradeCount(),
+        alert.hasMarket() ? alert.getMarket().getDirection() : 0,
         alert.toByteArray());
   }
 
