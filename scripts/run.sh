@@ -11,10 +11,12 @@
 #
 # Usage: scripts/run.sh [--live] [--speed N|max] [--loop] [--symbols BTCUSDT,ETHUSDT] [--streams trade,bookTicker]
 #                       [--checkpoint-dir DIR|s3://...] [--restore-from latest|PATH] [--web-ui-port 8081]
+#                       [--no-models]   (sidecar without the trained models; by default they are trained once into var/models/)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LIVE=0
 LOOP=0
+NO_MODELS=0
 SPEED=1
 SYMBOLS="BTCUSDT,ETHUSDT"
 STREAMS="trade,bookTicker"
@@ -32,7 +34,8 @@ while [ $# -gt 0 ]; do
     --checkpoint-dir) CHECKPOINT_DIR="$2"; shift ;;
     --restore-from) RESTORE_FROM="$2"; shift ;;
     --web-ui-port) WEB_UI_PORT="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --no-models) NO_MODELS=1 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
   shift
@@ -63,6 +66,7 @@ ARGS=(up --brokers "$BROKERS" --speed "$SPEED" --symbols "$SYMBOLS" --streams "$
   --checkpoint-dir "$CHECKPOINT_DIR" --web-ui-port "$WEB_UI_PORT" --log-dir "$LOGS")
 [ "$LIVE" = 1 ] && ARGS+=(--live)
 [ "$LOOP" = 1 ] && ARGS+=(--loop)
+[ "$NO_MODELS" = 1 ] && ARGS+=(--no-models)
 [ -n "$RESTORE_FROM" ] && ARGS+=(--restore-from "$RESTORE_FROM")
 # The first start of the Flink job compiles it with Maven (a minute or two); later starts take seconds.
 set +e
