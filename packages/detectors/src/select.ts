@@ -60,3 +60,62 @@ function swap(a: Float64Array, i: number, j: number): void {
   a[i] = a[j]!;
   a[j] = t;
 }
+
+/**
+ * The same median as `medianInPlace` (the mean of the two middle values for even k), by a
+ * three-way quickselect whose partition loop has no data-dependent branch: every value is written
+ * to both sides and the side counters advance by the comparison results, so a window of noisy
+ * values costs no branch mispredictions in the loop (the MAD detector's profile was dominated by
+ * them). Values equal to the pivot are counted, not kept, so the result is bit-identical to
+ * `medianInPlace` only when equal values are bitwise identical: no NaN and no mix of -0 and +0
+ * in a[0..k) (the caller checks). Clobbers a[0..k) and t[0..k) (t: scratch, length >= k).
+ */
+export function medianBranchless(a: Float64Array, t: Float64Array, k: number): number {
+  if (k <= 0) return NaN;
+  let src = a;
+  let dst = t;
+  let m = k;
+  let n = k >> 1;
+  // Largest value below the current range src[0..m) (every value dropped below it is <= it).
+  let below = -Infinity;
+  for (;;) {
+    let p = src[0]!;
+    if (m >= 3) {
+      const x = p;
+      const y = src[m >> 1]!;
+      const z = src[m - 1]!;
+      p = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    }
+    let lt = 0;
+    let gt = 0;
+    for (let i = 0; i < m; i++) {
+      const v = src[i]!;
+      src[lt] = v; // lt <= i: overwrites a value already read
+      dst[gt] = v;
+      lt += +(v < p);
+      gt += +(v > p);
+    }
+    if (n < lt) {
+      m = lt;
+      continue;
+    }
+    const le = m - gt;
+    if (n < le) {
+      // p is the n-th value of this range (rank k >> 1 overall).
+      if (k % 2 === 1) return p;
+      let lower: number;
+      if (n > lt) lower = p; // rank k/2 - 1 is a copy of p
+      else if (lt > 0) {
+        lower = src[0]!;
+        for (let i = 1; i < lt; i++) if (src[i]! > lower) lower = src[i]!;
+      } else lower = below;
+      return (lower + p) / 2;
+    }
+    below = p;
+    n -= le;
+    m = gt;
+    const s = src;
+    src = dst;
+    dst = s;
+  }
+}

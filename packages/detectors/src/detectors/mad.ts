@@ -14,7 +14,7 @@ import type { ByteReader, ByteWriter } from '../codec.js';
 import { BaseDetector, checkOption } from '../detector.js';
 import { resolveFeatures, Z_LIMIT } from '../scaler.js';
 import type { FeatureSchema, FeatureVector } from '../schema.js';
-import { medianInPlace } from '../select.js';
+import { medianBranchless, medianInPlace } from '../select.js';
 
 export interface MadOptions {
   readonly name?: string;
@@ -39,6 +39,7 @@ export class MadDetector extends BaseDetector {
   private readonly ringBytes: Uint8Array;
   private readonly values: Float64Array;
   private readonly devs: Float64Array;
+  private readonly work: Float64Array;
 
   constructor(schema: FeatureSchema, options: MadOptions = {}) {
     super('mad', options.name ?? 'mad', schema);
@@ -50,14 +51,47 @@ export class MadDetector extends BaseDetector {
     this.ringBytes = new Uint8Array(this.ring.buffer);
     this.values = new Float64Array(this.window);
     this.devs = new Float64Array(this.window);
+    this.work = new Float64Array(this.window);
   }
 
   protected layoutKey(): string {
     return `${this.window}|${Array.from(this.features).join(',')}`;
   }
 
-  /** Median and robust scale of slot j's window, or undefined if too few values. */
+  /**
+   * Median and robust scale of slot j's window, or undefined if too few values.
+   *
+   * Fast path: both medians by `medianBranchless` (no mispredicted branches in its loop). It is
+   * bit-identical to the sort/quickselect median when equal values are bitwise equal, so a window
+   * holding -0 or a non-finite value (a float32 overflow) takes `statsExact`, the original
+   * algorithm. So does MAD = 0: its fallback scale sums deviations in the order the original
+   * quickselect leaves them, and float addition is not associative.
+   */
   private stats(j: number): { median: number; scale: number } | undefined {
+    const nf = this.features.length;
+    const vals = this.values;
+    const work = this.work;
+    let k = 0;
+    let special = false;
+    for (let s = 0; s < this.window; s++) {
+      const v = this.ring[s * nf + j]!;
+      if (v - v === 0) {
+        if (v === 0 && 1 / v < 0) special = true; // -0
+        vals[k] = v;
+        work[k++] = v;
+      } else if (v === v) special = true; // +-Infinity
+    }
+    if (special) return this.statsExact(j); // before the count check: it counts infinities too
+    if (k < this.minValues) return undefined;
+    const median = medianBranchless(work, this.devs, k);
+    for (let i = 0; i < k; i++) work[i] = Math.abs(vals[i]! - median);
+    const scale = MAD_TO_SIGMA * medianBranchless(work, this.devs, k);
+    if (scale === 0) return this.statsExact(j);
+    return { median, scale: Math.max(scale, 1e-9 + 1e-6 * Math.abs(median)) };
+  }
+
+  /** The original algorithm: quickselect median and MAD, mean-absolute-deviation fallback. */
+  private statsExact(j: number): { median: number; scale: number } | undefined {
     const nf = this.features.length;
     let k = 0;
     for (let s = 0; s < this.window; s++) {
