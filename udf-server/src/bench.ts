@@ -6,7 +6,7 @@
  * Also times the parts (Arrow decode, feature pass) so a slow run names its bottleneck.
  *
  *   node udf-server/dist/src/bench.js [--symbols 1000] [--trades 200] [--ticks 8] [--bundles 100,500]
- *                                     [--warm-ticks 34] [--models DIR|none]
+ *                                     [--warm-ticks 100] [--models DIR|none]
  *
  * Models (decision 069): with --models DIR the full ensemble includes the model detectors of that
  * directory (scoring.models.dir, default roles); without the flag the bench uses var/models/default
@@ -38,7 +38,11 @@ const { values } = parseArgs({
     trades: { type: 'string', default: '200' },
     ticks: { type: 'string', default: '8' },
     bundles: { type: 'string', default: '100,500' },
-    'warm-ticks': { type: 'string', default: '34' },
+    // Steady state: every detector warm (the slowest, MAD and activity, at 32 windows; hst's
+    // reference at 24 + 16) and V8 done compiling the hot path. At 34 ticks the timed windows
+    // still ran partly unoptimised code: CPU time well above wall time (compiler threads) and
+    // ~55-60 µs/window against ~41 once compiled (decision 069).
+    'warm-ticks': { type: 'string', default: '100' },
     models: { type: 'string' },
   },
 });
