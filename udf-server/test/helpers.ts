@@ -1,3 +1,4 @@
+import { silentLogger, type Logger } from '@crypto-anomaly/common';
 import { parseUdfConfig } from '../src/config.js';
 import { Scorer } from '../src/scorer.js';
 import type { KeyState, ScoreBundleRequest, WindowToScore } from '../src/wire.js';
@@ -26,4 +27,22 @@ export function scoreOneByOne(scorer: Scorer, windows: readonly WindowToScore[])
     state = response.states[0]!.state;
   }
   return { results, state };
+}
+
+/** Resolves once cond() holds (polled every 20 ms); rejects after ms. */
+export async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A silent logger that records warn/error/info calls into `lines`. */
+export function capturingLogger(lines: { level: string; obj: unknown; msg: string }[]): Logger {
+  const base = silentLogger();
+  const make = (level: string) => (obj: unknown, msg?: string) => {
+    lines.push({ level, obj, msg: msg ?? String(obj) });
+  };
+  return Object.assign(Object.create(base), { warn: make('warn'), error: make('error'), info: make('info') }) as Logger;
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, silentLogger, type Logger } from '@crypto-anomaly/common';
+import { ConfigError, silentLogger } from '@crypto-anomaly/common';
 import { loadUdfConfig, parseUdfConfig } from '../src/config.js';
 import { loadScoringModels, MODEL_FILES } from '../src/models.js';
 import { Scorer } from '../src/scorer.js';
@@ -12,7 +12,7 @@ import { createScoringClient, scoreBundle } from '../src/service.js';
 import { syntheticSeries } from '../src/synthetic.js';
 import { encodeResponse } from '../src/wire.js';
 import { writeTestModels } from './model-fixture.js';
-import { requestOf, scoreOneByOne, T0 } from './helpers.js';
+import { capturingLogger, requestOf, scoreOneByOne, T0, until } from './helpers.js';
 
 const MODEL_NAMES = ['isolation-forest', 'kmeans', 'gmm'];
 
@@ -139,22 +139,6 @@ describe('model detectors in the scorer', () => {
     assert.ok(on.length <= 4096, `${on.length} bytes`);
   });
 });
-
-async function until(cond: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function capturingLogger(lines: { level: string; obj: unknown; msg: string }[]): Logger {
-  const base = silentLogger();
-  const make = (level: string) => (obj: unknown, msg?: string) => {
-    lines.push({ level, obj, msg: msg ?? String(obj) });
-  };
-  return Object.assign(Object.create(base), { warn: make('warn'), error: make('error'), info: make('info') }) as Logger;
-}
 
 describe('models in the server', () => {
   it('fails start-up on a missing model file, naming the file', async () => {

@@ -3,27 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { silentLogger, type Logger } from '@crypto-anomaly/common';
 import { configVersion, loadUdfConfig } from '../src/config.js';
 import { startUdfServer } from '../src/server.js';
+import { capturingLogger, until } from './helpers.js';
 
 const POLL_MS = 50;
-
-async function until(cond: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function capturingLogger(lines: { level: string; obj: unknown; msg: string }[]): Logger {
-  const base = silentLogger();
-  const make = (level: string) => (obj: unknown, msg?: string) => {
-    lines.push({ level, obj, msg: msg ?? String(obj) });
-  };
-  return Object.assign(Object.create(base), { warn: make('warn'), error: make('error'), info: make('info') }) as Logger;
-}
 
 describe('config hot reload', () => {
   it('swaps the scorer when the file changes, rejects an invalid file with a log line naming the field and keeps the previous', async () => {
