@@ -37,12 +37,7 @@ class AnomalyJobWiringTest {
     AnomalyJob.Pipeline pipeline = AnomalyJob.build(env, config, AnomalyJob.kafkaSource(config), AnomalyJob.kafkaSinks(config));
     AnomalyJob.score(pipeline, config, AnomalyJob.scorerFactory(config), AnomalyJob.kafkaScoringSinks(config));
 
-    var uids =
-        env.getStreamGraph().getStreamNodes().stream()
-            .map(StreamNode::getTransformationUID)
-            .filter(uid -> uid != null)
-            .collect(Collectors.toSet());
-    assertThat(uids)
+    assertThat(uids(env))
         .contains(
             "raw-trades-source", "split-undecodable", "window-10s", "window-1m", "kline-10s", "kline-1m",
             "late-trades-10s", "late-trades-1m", "dead-letter-sink", "late-trades-sink",
@@ -57,12 +52,7 @@ class AnomalyJobWiringTest {
         AnomalyJob.build(env, config, AnomalyJob.kafkaSource(config), AnomalyJob.kafkaBookTickerSource(config), AnomalyJob.kafkaSinks(config));
     AnomalyJob.score(pipeline, config, AnomalyJob.scorerFactory(config), AnomalyJob.kafkaScoringSinks(config));
 
-    var uids =
-        env.getStreamGraph().getStreamNodes().stream()
-            .map(StreamNode::getTransformationUID)
-            .filter(uid -> uid != null)
-            .collect(Collectors.toSet());
-    assertThat(uids)
+    assertThat(uids(env))
         .contains(
             "raw-trades-source", "book-ticker-source", "split-undecodable", "split-undecodable-quotes",
             "trades-as-events", "quotes-as-events", "window-10s", "window-1m", "late-trades-10s", "dead-letter-sink");
@@ -112,5 +102,12 @@ class AnomalyJobWiringTest {
     } finally {
       grpc.close();
     }
+  }
+
+  private static java.util.Set<String> uids(StreamExecutionEnvironment env) {
+    return env.getStreamGraph().getStreamNodes().stream()
+        .map(StreamNode::getTransformationUID)
+        .filter(uid -> uid != null)
+        .collect(Collectors.toSet());
   }
 }

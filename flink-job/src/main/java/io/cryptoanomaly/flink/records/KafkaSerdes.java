@@ -20,14 +20,18 @@ public final class KafkaSerdes {
 
   private KafkaSerdes() {}
 
+  /** "topic-partition@offset": where a dead letter came from. */
+  static String origin(ConsumerRecord<byte[], byte[]> record) {
+    return record.topic() + "-" + record.partition() + "@" + record.offset();
+  }
+
   /** raw-trades value -> trade or dead letter; never throws, so a bad record cannot fail the job. */
   public static final class TradeDeserializer implements KafkaRecordDeserializationSchema<TradeOrDeadLetter> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<TradeOrDeadLetter> out) {
-      String origin = record.topic() + "-" + record.partition() + "@" + record.offset();
-      out.collect(ProtoAdapter.decodeTrade(record.value(), origin, System.currentTimeMillis()));
+      out.collect(ProtoAdapter.decodeTrade(record.value(), origin(record), System.currentTimeMillis()));
     }
 
     @Override
@@ -42,8 +46,7 @@ public final class KafkaSerdes {
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<QuoteOrDeadLetter> out) {
-      String origin = record.topic() + "-" + record.partition() + "@" + record.offset();
-      out.collect(ProtoAdapter.decodeBookTicker(record.value(), origin, System.currentTimeMillis()));
+      out.collect(ProtoAdapter.decodeBookTicker(record.value(), origin(record), System.currentTimeMillis()));
     }
 
     @Override
