@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, z } from '@crypto-anomaly/common';
+import { TAIL_DEFAULTS, TAIL_MAX_TOP } from '@crypto-anomaly/detectors';
 import { SCORED_FEATURES } from './features.js';
 
 /**
@@ -209,6 +210,34 @@ const scoringSchema = z
           .default(() => DEFAULT_SEVERITY_POINTS.map((p) => ({ ...p }))),
       })
       .prefault({}),
+    /**
+     * The alert budget (docs/decisions/070): per key, the consensus statistic's own tail is
+     * calibrated online (peaks over threshold, packages/detectors tail.ts) and a candidate alerts
+     * only when its statistic is also above the level this key's normal windows exceed
+     * `alertsPerDay` times a day. Fixed thresholds stay the floor: a liquid symbol whose clean tail
+     * is below them alerts exactly as before; a thin one (bid-ask bounce, one-trade windows) gets
+     * a higher bar of its own. While a key's calibration is cold (its first `initWindows` scored
+     * windows) only the fixed thresholds apply. Calibrated keys get their severity from the same
+     * tail: p = the per-window exceedance probability, severity = 100 x log10(1/p) / decades.
+     */
+    budget: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Target alerts per key (symbol and interval) per day on normal data. */
+        alertsPerDay: z.number().gt(0).max(10_000).default(TAIL_DEFAULTS.alertsPerDay),
+        /** Scored windows (with warm detectors) before the calibration answers. */
+        initWindows: z.number().int().min(16).max(100_000).default(TAIL_DEFAULTS.initWindows),
+        /** The initial threshold is the initTop-th largest statistic of the first initWindows. */
+        initTop: z.number().int().min(4).max(TAIL_MAX_TOP).default(TAIL_DEFAULTS.initTop),
+        /** Half-life of what the calibration learned, in scored windows. */
+        halfLifeWindows: z.number().min(100).max(1e9).default(TAIL_DEFAULTS.halfLifeWindows),
+        /** Days of this key's windows (at its own rate) learned before the budget gates anything. */
+        minHistoryDays: z.number().min(0).max(365).default(TAIL_DEFAULTS.minHistoryDays),
+        /** Severity 100 = a window this key's normal data exceeds once in 10^decades windows or fewer. */
+        decades: z.number().min(1).max(30).default(8),
+      })
+      .strict()
+      .prefault({}),
     typology: z
       .object({
         /**
@@ -223,6 +252,11 @@ const scoringSchema = z
          * PUMP_PATTERN (the bundled BTC/ETH tape's largest natural burst is 82).
          */
         pumpMinBurst: z.number().int().min(2).default(100),
+        /**
+         * ...and one whose same-millisecond buy burst is unusual for the symbol is a pump only with
+         * at least this many taker buys in one millisecond (a rush, not one buy on a quiet market).
+         */
+        pumpMinRush: z.number().int().min(1).default(5),
         /**
          * MARKET_WIDE_MOVE needs at least this many symbols moving together in one window... The
          * rule travels on each result (Alert.market); the Flink job's market-context stage, which
@@ -275,6 +309,7 @@ const scoringSchema = z
         ctx.addIssue({ code: 'custom', path: ['severity', 'points', i], message: 'points must have increasing ratio and decreasing p' });
       }
     }
+    if (s.budget.initTop >= s.budget.initWindows) ctx.addIssue({ code: 'custom', path: ['budget', 'initTop'], message: `must be < initWindows (${s.budget.initWindows})` });
     const h = s.detectors.hst;
     if (h.warmUp < h.window + 2) ctx.addIssue({ code: 'custom', path: ['detectors', 'hst', 'warmUp'], message: `must be >= window + 2 (${h.window + 2}): the normaliser warms for warmUp - window windows, at least 2` });
     const hstBytes = hstStateBytes(h.trees, h.height, h.features.length);

@@ -28,6 +28,12 @@ export interface Decision {
   readonly statistic: number;
   /** The largest score/threshold ratio among the warm detectors that take part (0 while none is warm). */
   readonly top: number;
+  /** The two halves of the statistic: the generic minVotes-th ratio, and the largest solo (specialist) ratio. */
+  readonly generic: number;
+  readonly solo: number;
+  /** Which half made the candidate: minVotes generic votes, and/or a solo vote. */
+  readonly genericCandidate: boolean;
+  readonly soloCandidate: boolean;
 }
 
 /**
@@ -66,10 +72,11 @@ export function decide(scores: Float64Array, warm: Uint8Array, thresholds: Float
     }
     ratios[j + 1] = v;
   }
-  const s = Math.max(minVotes <= k ? ratios[minVotes - 1]! : 0, solo);
+  const generic = minVotes <= k ? ratios[minVotes - 1]! : 0;
+  const s = Math.max(generic, solo);
   const isAnomaly = genericVotes >= minVotes || soloVote;
   const confidence: Confidence = votes === 0 ? 'NONE' : !isAnomaly ? 'LOW' : votes === voters ? 'HIGH' : 'MEDIUM';
-  return { votes, voters, isAnomaly, confidence, statistic: s, top: Math.max(k > 0 ? ratios[0]! : 0, solo) };
+  return { votes, voters, isAnomaly, confidence, statistic: s, top: Math.max(k > 0 ? ratios[0]! : 0, solo), generic, solo, genericCandidate: genericVotes >= minVotes, soloCandidate: soloVote };
 }
 
 export interface SeverityCalibration {
@@ -231,14 +238,16 @@ export function spreadText(actual: number, typical: number, z: number, widest?: 
  * checks go in order: return, spread blowout (book tickers), volatility, persistent one-sided flow (taker_flow), volume (one-sided
  * when |imbalance| >= oneSidedImbalance), imbalance, momentum.
  */
-export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 1, buyBurst = NaN, pumpMinBurst = Infinity): AnomalyType {
+export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 1, buyBurst = NaN, pumpMinBurst = Infinity, pumpMinRush = 0): AnomalyType {
   const z = (feature: string): number | undefined => reasons.find((r) => r.feature === feature)?.z;
   const ret = z('log_return');
   const burst = z('max_buy_burst');
   const up = (ret ?? z('momentum') ?? 0) > 0;
   // A pump: prices up together with a rush of same-millisecond taker buys (flagged as unusual,
-  // or larger than pumpMinBurst trades in one millisecond).
-  if (up && ((burst !== undefined && burst > 0) || buyBurst >= pumpMinBurst)) return 'PUMP_PATTERN';
+  // or larger than pumpMinBurst trades in one millisecond). Flagged needs a rush of at least
+  // pumpMinRush buys: on a thin market whose windows hold no same-millisecond buys at all, one
+  // taker buy is "z = +12.8" and typed every price spike a pump (decision 070).
+  if (up && ((burst !== undefined && burst > 0 && !(buyBurst < pumpMinRush)) || buyBurst >= pumpMinBurst)) return 'PUMP_PATTERN';
   if (ret !== undefined) return ret >= 0 ? 'PRICE_SPIKE' : 'FLASH_CRASH';
   // A blown-out spread (book tickers) is the headline over the volatility and volume it brings.
   if (z('spread_bps') !== undefined) return 'SPREAD_BLOWOUT';

@@ -61,6 +61,9 @@ export const F = Object.freeze({
   returnPct: 13,
 });
 export const RAW_SIZE = 14;
+/** Trades a window needs for realized_vol, and for volume_imbalance (fewer: NaN = missing). */
+export const MIN_VOL_TRADES = 4;
+export const MIN_IMBALANCE_TRADES = 3;
 /** Names of the scored features, in F order (DEFAULT_FEATURES order, then the sidecar's own). */
 export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_trade_share', 'max_buy_burst'] as const);
 /**
@@ -160,10 +163,13 @@ export function computeFeatures(
   }
   const vwap = volume > 0 ? quote / volume : NaN;
   out[F.logReturn] = logReturn;
-  out[F.realizedVol] = Math.sqrt(sumSq);
+  // Minimum evidence (decision 070): volatility from fewer than MIN_VOL_TRADES trades and the
+  // taker imbalance of fewer than MIN_IMBALANCE_TRADES are missing, not 0 or +-1: a thin market's
+  // one-trade window has no volatility and is always 'all one side'.
+  out[F.realizedVol] = n >= MIN_VOL_TRADES ? Math.sqrt(sumSq) : NaN;
   out[F.vwapDev] = (close - vwap) / vwap;
   out[F.volume] = volume;
-  out[F.volumeImbalance] = volume > 0 ? (2 * buy - volume) / volume : NaN;
+  out[F.volumeImbalance] = volume > 0 && n >= MIN_IMBALANCE_TRADES ? (2 * buy - volume) / volume : NaN;
   out[F.momentum] = momentum;
   out[F.tradeCount] = n;
   out[F.tradeRate] = n / (windowMs / 1000);

@@ -30,6 +30,11 @@ import {
   type Detector,
   type ModelDetector,
   StateFormatError,
+  budgetQ,
+  learnTail,
+  tailProbability,
+  tailThreshold,
+  tailY,
   VolatilityRegimeDetector,
   ZScoreDetector,
 } from '@crypto-anomaly/detectors';
@@ -40,7 +45,7 @@ import { ValidationError } from './errors.js';
 import { bookFeatures, computeFeatures, F, RAW_SIZE, UDF_FEATURES } from './features.js';
 import { marketContextOf } from './market.js';
 import { loadScoringModels, MODEL_DETECTOR_NAMES, MODEL_KINDS, type ScoringModels } from './models.js';
-import { decodeState, encodeState, type KeyStateData } from './state.js';
+import { BUDGET_CHANNELS, decodeState, encodeState, type KeyStateData } from './state.js';
 import type { KeyState, ScoreBundleRequest, ScoreBundleResponse, WindowToScore } from './wire.js';
 
 /** "<symbol>/<interval>": Binance symbols, intervals like 10s, 1m, 1h. */
@@ -57,6 +62,8 @@ const ALL_DETECTORS = ['zscore', 'mad', 'volatility', 'hst', 'activity'] as cons
 const Z = 0;
 const MAD = 1;
 const VOL = 2;
+/** Index of the price channel in BUDGET_CHANNELS; the activity components follow it. */
+const PRICE_CHANNEL = 1;
 
 /**
  * How a detector takes part in the decision (one source of truth for the backtest and the docs):
@@ -126,6 +133,8 @@ export class Scorer {
   /** isWarm() per detector, as reported in detectorScores (this.warm is what the decision uses). */
   private readonly warmReported: Uint8Array;
   private readonly comps = emptyComponents();
+  /** Scratch: the budget channels' statistics of the current window (BUDGET_CHANNELS order). */
+  private readonly channels = new Float64Array(BUDGET_CHANNELS.length);
   private readonly thresholds: Float64Array;
   // Scratch, reused for every window (the scorer is synchronous, so nothing interleaves).
   private readonly raw = new Float64Array(RAW_SIZE);
@@ -330,10 +339,17 @@ export class Scorer {
     }
     // Score-only detectors are reported (warmReported) but never take part in the decision.
     for (let i = this.scoreOnlyFrom; i < ds.length; i++) this.warm[i] = 0;
+    // The budget channels' statistics need the baselines the window is judged by: before learning.
+    if (cfg.budget.enabled) this.channelStatistics(x);
     this.ensemble.scoreThenLearn(x, this.scores);
     const after = this.ensemble.saveState();
     const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios, this.soloFrom);
     this.lastDecision = decision;
+
+    // The alert budget (decision 070): a window alerts when one of its channels passes, i.e. is
+    // at or above its fixed threshold and, once calibrated, above this key's own level for it.
+    const budget = this.budgetOf(st, decision, w.windowEndMs);
+    const candidate = budget.candidate;
 
     let reasons: Reason[] = [];
     let type: Alert['type'] = 'UNSPECIFIED';
@@ -341,12 +357,22 @@ export class Scorer {
       // Explain against the baseline the window was judged by, i.e. before it was learned.
       this.loadEnsemble(before, w.key, undefined, where);
       reasons = this.explain(x, raw);
-      if (decision.isAnomaly) type = anomalyType(reasons, raw[F.volumeImbalance]!, cfg.typology.oneSidedImbalance, raw[F.maxBuyBurst]!, cfg.typology.pumpMinBurst);
+      if (decision.isAnomaly || candidate) type = anomalyType(reasons, raw[F.volumeImbalance]!, cfg.typology.oneSidedImbalance, raw[F.maxBuyBurst]!, cfg.typology.pumpMinBurst, cfg.typology.pumpMinRush);
       reasons = reasons.slice(0, cfg.consensus.maxReasons);
+    }
+    if (decision.isAnomaly && !candidate) {
+      reasons.push({
+        feature: 'budget',
+        actual: decision.statistic,
+        typical: budget.level,
+        z: 0,
+        detector: 'budget',
+        text: `within this symbol's alert budget: statistic ${decision.statistic.toFixed(2)} below its calibrated level ${budget.level.toFixed(2)} (${cfg.budget.alertsPerDay} alerts a day on normal data; not alerted)`,
+      });
     }
     const inc = st.incident;
     const openedAt = inc.startMs;
-    const step = stepIncident(inc, decision.isAnomaly, type === 'VOLATILITY_REGIME_SHIFT', type, w.windowStartMs, cfg.consensus);
+    const step = stepIncident(inc, candidate, type === 'VOLATILITY_REGIME_SHIFT', type, w.windowStartMs, cfg.consensus);
     if (step === 'continue') {
       reasons.push({ feature: 'incident', actual: inc.windows, typical: 0, z: 0, detector: 'consensus', text: `continues the incident opened at ${new Date(openedAt).toISOString()} (window ${inc.windows}; no new alert)` });
     } else if (step === 'pending') {
@@ -380,7 +406,7 @@ export class Scorer {
       // One alert per incident: only its opening window reaches the alerts topic.
       isAnomaly: step === 'open',
       confidence: decision.confidence,
-      severity: severityOf(decision.statistic, cfg.severity),
+      severity: budget.severity ?? severityOf(decision.statistic, cfg.severity),
       type,
       reasons,
       detectorScores: this.names.map((name, i) => ({ detector: name, score: this.scores[i]!, vote: this.warm[i] === 1 && this.scores[i]! >= this.thresholds[i]!, warm: this.warmReported[i] === 1 })),
@@ -391,6 +417,77 @@ export class Scorer {
       // Cross-symbol typing happens where every symbol's window is seen (market.ts).
       market: marketContextOf(decision.votes, cfg.consensus.minVotes, type, raw[F.returnPct]!, cfg.typology),
     };
+  }
+
+  /**
+   * Each budget channel's statistic for x (in multiples of its fixed threshold) into
+   * this.channels, against the pre-learn baselines (BUDGET_CHANNELS order; the generic one is
+   * the consensus statistic, filled in by budgetOf):
+   * - price: the z-score detector's z of the window return (EWMA mean and sigma) / its threshold.
+   *   The generic consensus needs two detectors to agree, and on a thin market their other
+   *   features (lumpy volumes, one-trade counts) fill its tail, so a 1 % move had a consensus of
+   *   1.7 under a level of 13 (decision 070). The MAD detector's robust z would be sharper, but
+   *   most of a thin market's window returns are exactly 0 and its scale collapses. This
+   *   channel alerts only once calibrated: it has no fixed-threshold path.
+   * - burst, flow, volatility, spread: the activity detector's components / their levels.
+   */
+  private channelStatistics(x: Float64Array): void {
+    const ch = this.channels;
+    ch.fill(0);
+    const lr = x[F.logReturn]!;
+    if (this.warm[Z] === 1 && !Number.isNaN(lr)) {
+      const t = this.zscore.typical('log_return');
+      if (t !== undefined) ch[PRICE_CHANNEL] = Math.abs(lr - t.mean) / Math.max(t.sigma, this.schema.minScales[F.logReturn]!) / this.thresholds[Z]!;
+    }
+    if (this.warm[this.ACT] === 1) {
+      const a = this.activity;
+      const c = a.components(x, this.comps);
+      ch[PRICE_CHANNEL + 1] = c.burst / a.burstZ;
+      ch[PRICE_CHANNEL + 2] = a.flowLevel(c.flow);
+      ch[PRICE_CHANNEL + 3] = c.vol / a.volZ;
+      ch[PRICE_CHANNEL + 4] = c.spread / a.spreadZ;
+    }
+  }
+
+  /**
+   * The alert budget for one window, and the window learned into the key's tail calibrations
+   * (mutates st.tails). One calibration per channel (BUDGET_CHANNELS), each with an equal share of
+   * the budget, because the channels' tails differ by orders of magnitude on a thin market: one
+   * shared calibration let the heaviest (lumpy volume and flow) set the bar for all, and every
+   * injected price move fell under it. A channel passes when it made a candidate by the fixed
+   * thresholds (the generic consensus; an activity component at the detector's threshold) and is
+   * uncalibrated or above its level; the price channel passes only calibrated and above its level.
+   * Only windows with warm detectors take part: a cold ensemble's statistic is 0.
+   * `severity`: from the smallest calibrated tail probability of the channels (undefined = the
+   * global severity points). `level`: the generic channel's level, for the reason text.
+   */
+  private budgetOf(st: KeyStateData, decision: Decision, timeMs: number): { candidate: boolean; level: number; severity: number | undefined } {
+    const b = this.config.budget;
+    if (!b.enabled || decision.voters === 0) return { candidate: decision.isAnomaly, level: NaN, severity: undefined };
+    const cfg = { ...b, alertsPerDay: b.alertsPerDay / BUDGET_CHANNELS.length };
+    const ch = this.channels;
+    ch[0] = decision.generic;
+    const actThreshold = this.thresholds[this.ACT]!;
+    let candidate = false;
+    let p = Infinity;
+    let genericLevel = NaN;
+    for (let c = 0; c < ch.length; c++) {
+      const v = ch[c]!;
+      const tail = st.tails[c]!;
+      const y = tailY(v);
+      const level = tailThreshold(tail, cfg, budgetQ(tail, cfg));
+      const warm = Number.isFinite(level);
+      if (warm && v > 0) p = Math.min(p, tailProbability(tail, y));
+      if (c === 0) genericLevel = warm ? Math.expm1(level) : NaN;
+      const fixed = c === 0 ? decision.genericCandidate : c === PRICE_CHANNEL ? false : this.warm[this.ACT] === 1 && v >= actThreshold;
+      if (c === PRICE_CHANNEL ? warm && v >= 1 && y >= level : fixed && (!warm || y >= level)) candidate = true;
+      learnTail(tail, cfg, y, timeMs, level);
+    }
+    // A solo vote that is not the activity detector's (hst in its cold-start role: a new key,
+    // before any calibration can exist) passes as the fixed thresholds say.
+    if (decision.soloCandidate && !(this.warm[this.ACT] === 1 && this.scores[this.ACT]! >= actThreshold)) candidate = true;
+    const severity = Number.isFinite(p) ? (p > 0 ? Math.max(0, Math.min(100, Math.round((100 * Math.log10(1 / p)) / b.decades))) : 100) : undefined;
+    return { candidate, level: genericLevel, severity };
   }
 
   /**
@@ -496,7 +593,7 @@ export class Scorer {
       }
       // A burst that happens to follow a one-sided window is a burst: flow is the headline only
       // when it is at least as far past its level as the burst is past its own.
-      if (c.flow >= a.flowVolumes && c.flow / a.flowVolumes >= c.burst / a.burstZ) {
+      if (c.flow >= a.flowVolumes && a.flowLevel(c.flow) >= c.burst / a.burstZ) {
         const flow = Math.sign(c.h) * c.flow;
         // z in the component's own unit: multiples of its alert level.
         extra.push({ feature: 'taker_flow', actual: flow, typical: a.flowVolumes, z: flow / a.flowVolumes, detector: 'activity', text: reasonText('taker_flow', flow, a.flowVolumes, flow / a.flowVolumes) });

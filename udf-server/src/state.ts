@@ -2,7 +2,7 @@
  * The per-key state blob that Flink keeps in keyed state and sends with every window.
  * The sidecar owns its layout; Flink treats it as opaque bytes.
  *
- * Layout, little-endian, UDF_STATE_VERSION 2:
+ * Layout, little-endian, UDF_STATE_VERSION 3:
  *   u8 0x55 'U', u8 0x44 'D'   magic, so a foreign or shifted blob fails loudly
  *   u8  version
  *   u8  n = number of stored window log returns (for momentum), <= 63
@@ -14,10 +14,13 @@
  *   u16 anomalous windows in the incident so far
  *   u16 pending: consecutive candidate windows that need persistence (volatility-only) not yet alerted
  *   f64 incident start, ms (window start of the opening alert)
+ *   --- alert budget (packages/detectors tail.ts), BUDGET_CHANNELS.length x TAIL_STATE_BYTES, new in version 3 ---
+ *   the key's tail calibration of each budget channel's statistic, in BUDGET_CHANNELS order
  *   ---
  *   f64 x n  previous windows' log returns, oldest first
  *   ...      the detector ensemble's blob (packages/detectors Ensemble.saveState; empty = cold)
- * Version 1 (no incident block) is still read: the incident starts closed (migration).
+ * Versions 1 (no incident block) and 2 (no budget block) are still read: the incident starts
+ * closed, the budget calibration cold (migration).
  * float64 for the close and returns: log_return is a difference of nearby prices, where float32
  * would lose most of the signal. An empty blob is a key seen for the first time.
  *
@@ -26,13 +29,20 @@
  * read is deployment skew (a rollback after a newer build wrote states) -> the key restarts cold,
  * reported so the service can log and count it, and the pipeline keeps running.
  */
+import { coldTail, decodeTail, encodeTail, TAIL_STATE_BYTES, type TailState } from '@crypto-anomaly/detectors';
 import { ValidationError } from './errors.js';
 
-export const UDF_STATE_VERSION = 2;
+export const UDF_STATE_VERSION = 3;
 const MAGIC_0 = 0x55;
 const MAGIC_1 = 0x44;
 const V1_HEADER_BYTES = 12;
-const HEADER_BYTES = 28;
+const V2_HEADER_BYTES = 28;
+/**
+ * The alert budget's channels (scorer.ts budgetOf): each has its own calibrated tail, because
+ * their statistics have tails of very different weight on a thin market (decision 070).
+ */
+export const BUDGET_CHANNELS = Object.freeze(['generic', 'price', 'burst', 'flow', 'volatility', 'spread'] as const);
+const HEADER_BYTES = V2_HEADER_BYTES + BUDGET_CHANNELS.length * TAIL_STATE_BYTES;
 export const MAX_STORED_RETURNS = 63;
 
 /** One key's state while a bundle is being scored (mutable; chained window to window). */
@@ -43,6 +53,8 @@ export interface KeyStateData {
   /** Ensemble blob; a view into the request or a fresh array from Ensemble.saveState. */
   ensemble: Uint8Array;
   incident: IncidentState;
+  /** The alert budget's calibrations, one per BUDGET_CHANNELS entry. */
+  tails: TailState[];
 }
 
 /** One alert per incident per key: what consensus needs to remember between windows. */
@@ -66,8 +78,12 @@ export interface ParsedState {
   readonly reset: string | undefined;
 }
 
+export function coldTails(): TailState[] {
+  return BUDGET_CHANNELS.map(() => coldTail());
+}
+
 export function coldState(): KeyStateData {
-  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident() };
+  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails() };
 }
 
 export function decodeState(bytes: Uint8Array, where: string): ParsedState {
@@ -76,10 +92,10 @@ export function decodeState(bytes: Uint8Array, where: string): ParsedState {
     throw new ValidationError('BAD_STATE', `${where}: state is not a udf-server state blob (bad magic)`);
   }
   const version = bytes[2]!;
-  if (version !== UDF_STATE_VERSION && version !== 1) {
+  if (version !== UDF_STATE_VERSION && version !== 1 && version !== 2) {
     return { data: coldState(), reset: `state version ${version} is not supported (this build reads 1..${UDF_STATE_VERSION}); key restarts cold` };
   }
-  const head = version === 1 ? V1_HEADER_BYTES : HEADER_BYTES;
+  const head = version === 1 ? V1_HEADER_BYTES : version === 2 ? V2_HEADER_BYTES : HEADER_BYTES;
   const n = bytes.length >= 4 ? bytes[3]! : 0;
   const need = head + 8 * n;
   if (bytes.length < need || n > MAX_STORED_RETURNS) {
@@ -91,9 +107,10 @@ export function decodeState(bytes: Uint8Array, where: string): ParsedState {
     version === 1
       ? closedIncident()
       : { open: bytes[12] === 1, type: bytes[13]!, quiet: view.getUint16(14, true), windows: view.getUint16(16, true), pending: view.getUint16(18, true), startMs: view.getFloat64(20, true) };
+  const tails = version >= 3 ? BUDGET_CHANNELS.map((_, c) => decodeTail(view, V2_HEADER_BYTES + c * TAIL_STATE_BYTES)) : coldTails();
   const returns: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) returns[i] = view.getFloat64(head + 8 * i, true);
-  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident }, reset: undefined };
+  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident, tails }, reset: undefined };
 }
 
 export function encodeState(s: KeyStateData): Uint8Array {
@@ -114,6 +131,7 @@ export function encodeState(s: KeyStateData): Uint8Array {
   view.setUint16(16, Math.min(inc.windows, 0xffff), true);
   view.setUint16(18, Math.min(inc.pending, 0xffff), true);
   view.setFloat64(20, inc.startMs, true);
+  s.tails.forEach((t, c) => encodeTail(t, view, V2_HEADER_BYTES + c * TAIL_STATE_BYTES));
   for (let i = 0; i < n; i++) view.setFloat64(HEADER_BYTES + 8 * i, s.returns[first + i]!, true);
   out.set(s.ensemble, head);
   return out;

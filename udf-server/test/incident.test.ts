@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anomalyType, decide, severityOf, stepIncident } from '../src/consensus.js';
-import { closedIncident, decodeState, encodeState } from '../src/state.js';
+import { closedIncident, coldTails, decodeState, encodeState } from '../src/state.js';
 import { syntheticSeries } from '../src/synthetic.js';
 import { scoreOneByOne, T0, testScorer } from './helpers.js';
 
@@ -42,17 +42,40 @@ describe('incidents: one alert per incident per key', () => {
   });
 
   it('reads a version 1 state (no incident block) as a closed incident', () => {
-    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array(0), incident: closedIncident() };
-    const v2 = encodeState(data);
-    const v1 = new Uint8Array(v2.length - 16);
-    v1.set(v2.subarray(0, 12));
+    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails() };
+    const v3 = encodeState(data);
+    // Version 3 = the version 1 header + the 16-byte incident block + the budget block (decision 070).
+    const head3 = v3.length - 8 * data.returns.length;
+    const v1 = new Uint8Array(12 + 8 * data.returns.length);
+    v1.set(v3.subarray(0, 12));
     v1[2] = 1;
-    v1.set(v2.subarray(28), 12);
+    v1.set(v3.subarray(head3), 12);
     const parsed = decodeState(v1, 's');
     assert.equal(parsed.reset, undefined);
     assert.equal(parsed.data.prevClose, 100);
     assert.deepEqual(parsed.data.returns, [0.001]);
     assert.equal(parsed.data.incident.open, false);
+  });
+
+  it('reads a version 2 state (no budget block) with cold budget calibrations, and round-trips version 3', () => {
+    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array([7]), incident: closedIncident(), tails: coldTails() };
+    data.tails[1]!.seen = 500;
+    data.tails[1]!.t = 1.5;
+    const v3 = encodeState(data);
+    const back = decodeState(v3, 's').data;
+    assert.equal(back.tails[1]!.seen, 500);
+    assert.equal(back.tails[1]!.t, 1.5);
+    assert.deepEqual([...back.ensemble], [7]);
+    const v2 = new Uint8Array(28 + 8 + 1);
+    v2.set(v3.subarray(0, 28));
+    v2[2] = 2;
+    v2.set(v3.subarray(v3.length - 9), 28);
+    const parsed = decodeState(v2, 's');
+    assert.equal(parsed.reset, undefined);
+    assert.deepEqual(parsed.data.returns, [0.001]);
+    assert.equal(parsed.data.tails[1]!.seen, 0);
+    assert.ok(Number.isNaN(parsed.data.tails[1]!.t));
+    assert.deepEqual([...parsed.data.ensemble], [7]);
   });
 });
 

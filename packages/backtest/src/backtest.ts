@@ -113,7 +113,11 @@ export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: Ba
   const d = scoring.detectors as Record<string, { warmUp: number }>;
   const m = scoring.models;
   const modelWarmUps = m.dir === undefined ? [] : [m.isolationForest, m.kmeans, m.gmm].filter((c) => c.role !== 'off').map((c) => c.warmUp);
-  const warmUpWindows = o.warmUpWindows ?? 2 * Math.max(...Object.values(d).map((v) => v.warmUp), ...modelWarmUps);
+  // The alert budget's tail calibration learns from the scored windows after the detectors warm
+  // up (decision 070): events planted before it has its history would be learned as the
+  // symbol's normal tail, so the default warm-up covers it too.
+  const budgetWarmUp = scoring.budget.enabled ? scoring.budget.initWindows : 0;
+  const warmUpWindows = o.warmUpWindows ?? 2 * Math.max(...Object.values(d).map((v) => v.warmUp), ...modelWarmUps) + budgetWarmUp;
   const evaluatedFromMs = firstWindowMs + warmUpWindows * 10_000;
   // One Scorer (and one read of the model files) for every run.
   const scorer = new Scorer(scoring);

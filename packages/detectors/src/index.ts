@@ -22,3 +22,4 @@ export * from './train/isolation-forest.js';
 export * from './train/kmeans.js';
 export * from './train/gmm.js';
 export * from './fixture.js';
+export * from './tail.js';

@@ -36,7 +36,11 @@ export class EwScaler {
   private readonly alphaFloor: number;
 
   /** `features[j]` is the schema index of the scaler's j-th slot. */
-  constructor(readonly features: Int32Array, readonly options: ScalerOptions) {
+  /** Per slot: the feature's minimum scale (FeatureSpec.minScale). */
+  private readonly floors: Float64Array;
+
+  constructor(readonly features: Int32Array, readonly options: ScalerOptions, minScales?: Float64Array) {
+    this.floors = Float64Array.from(features, (i) => minScales?.[i] ?? 0);
     this.all = new Float32Array(2 * features.length);
     this.allBytes = new Uint8Array(this.all.buffer);
     this.mean = this.all.subarray(0, features.length).fill(NaN);
@@ -51,7 +55,7 @@ export class EwScaler {
   /** z of value v in slot j (NaN if v or the baseline is missing). */
   z(j: number, v: number): number {
     const m = this.mean[j]!;
-    const sd = Math.max(Math.sqrt(this.var[j]!), 1e-9 + 1e-6 * Math.abs(m));
+    const sd = Math.max(Math.sqrt(this.var[j]!), this.floors[j]!, 1e-9 + 1e-6 * Math.abs(m));
     const z = (v - m) / sd;
     return z > Z_LIMIT ? Z_LIMIT : z < -Z_LIMIT ? -Z_LIMIT : z;
   }

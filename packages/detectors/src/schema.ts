@@ -20,26 +20,38 @@ export type FeatureTransform = 'identity' | 'log1p';
 export interface FeatureSpec {
   readonly name: string;
   readonly transform: FeatureTransform;
+  /**
+   * Smallest scale (sigma) a detector may use for this feature, in transformed units: the
+   * sampling noise a window's value carries anyway. Without it a thin symbol whose windows
+   * mostly hold one trade has a baseline scale of ~0 for counts and volumes, and a window of two
+   * trades scores z = 10^6 (docs/decisions/070). Default 0 (only the numeric floor).
+   */
+  readonly minScale?: number;
 }
 
 export type FeatureVector = Float64Array;
 
 /** The features the streaming core produces per closed window (10 s and 1 m). */
 export const DEFAULT_FEATURES: readonly FeatureSpec[] = Object.freeze([
-  { name: 'log_return', transform: 'identity' },
-  { name: 'realized_vol', transform: 'identity' },
-  { name: 'vwap_dev', transform: 'identity' },
-  { name: 'volume', transform: 'log1p' },
-  { name: 'volume_imbalance', transform: 'identity' },
-  { name: 'momentum', transform: 'identity' },
-  { name: 'trade_count', transform: 'log1p' },
-  { name: 'trade_rate', transform: 'log1p' },
-  { name: 'max_trade_share', transform: 'identity' },
+  // Floors: half a basis point for returns and volatility (below a liquid pair's tick-level
+  // noise), a quarter of a natural log for counts and volumes (a window with 28 % more trades
+  // than usual is within Poisson noise at a few trades), 0.1 for shares and imbalances.
+  { name: 'log_return', transform: 'identity', minScale: 5e-5 },
+  { name: 'realized_vol', transform: 'identity', minScale: 5e-5 },
+  { name: 'vwap_dev', transform: 'identity', minScale: 5e-5 },
+  { name: 'volume', transform: 'log1p', minScale: 0.25 },
+  { name: 'volume_imbalance', transform: 'identity', minScale: 0.1 },
+  { name: 'momentum', transform: 'identity', minScale: 5e-5 },
+  { name: 'trade_count', transform: 'log1p', minScale: 0.25 },
+  { name: 'trade_rate', transform: 'log1p', minScale: 0.1 },
+  { name: 'max_trade_share', transform: 'identity', minScale: 0.1 },
 ]);
 
 export class FeatureSchema {
   readonly names: readonly string[];
   readonly transforms: readonly FeatureTransform[];
+  /** FeatureSpec.minScale per feature (0 when absent). */
+  readonly minScales: Float64Array;
   readonly size: number;
   /** Hash of names and transforms; a state blob written under another schema is rejected. */
   readonly fingerprint: number;
@@ -60,6 +72,7 @@ export class FeatureSchema {
     });
     this.names = Object.freeze(specs.map((s) => s.name));
     this.transforms = Object.freeze(specs.map((s) => s.transform));
+    this.minScales = Float64Array.from(specs, (s) => (s.minScale !== undefined && s.minScale > 0 ? s.minScale : 0));
     this.size = specs.length;
     this.byName = byName;
     this.fingerprint = fnv1a(specs.map((s) => `${s.name}:${s.transform}`).join(','));

@@ -6,8 +6,11 @@
 // associative, so that order is part of the contract).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MadDetector, medianBranchless, medianInPlace, mulberry32, Z_LIMIT } from '../src/index.js';
-import { SCHEMA } from './helpers.js';
+import { DEFAULT_FEATURES, FeatureSchema, MadDetector, medianBranchless, medianInPlace, mulberry32, Z_LIMIT } from '../src/index.js';
+
+// The default features without their minimum scales (decision 070): this suite compares the
+// median arithmetic with the original algorithm, which had only the numeric floor.
+const SCHEMA = new FeatureSchema(DEFAULT_FEATURES.map(({ name, transform }) => ({ name, transform })));
 
 const NF = SCHEMA.names.length;
 

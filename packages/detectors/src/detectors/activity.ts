@@ -24,7 +24,7 @@
  *           the level; the tape's own maximum is 1.22x (BTC) / 1.06x (ETH). A window without
  *           quotes (missing feature) scores 0 here and leaves the spread baseline as it was.
  *
- * Score = max(burst / burstZ, flow / flowVolumes, vol / volZ, spread / spreadZ): "multiples of
+ * Score = max(burst / burstZ, log1p(flow) / log1p(flowVolumes), vol / volZ, spread / spreadZ): "multiples of
  * the alert level", so 1 means one component is at its level; `components()` gives the raw
  * values for the typology and the reasons. Higher = more anomalous; 0 while cold.
  *
@@ -76,6 +76,12 @@ export interface ActivityOptions {
 const MAD_TO_SIGMA = 1.4826;
 /** Floor of the robust scale in log units (a constant series would divide by 0). */
 const MIN_SCALE = 0.05;
+/**
+ * Floor for the volume and trade-count channels: a quarter of a natural log, the sampling noise
+ * of a window with a few trades. A thin symbol whose windows mostly hold one trade has a MAD of 0
+ * there, and with the 0.05 floor a window of two trades was a 14-sigma burst (decision 070).
+ */
+const ACTIVITY_MIN_SCALE = 0.25;
 const VOL_FLOOR = 1e-8;
 const VOLUME = 0;
 const COUNT = 1;
@@ -127,6 +133,13 @@ export class ActivityDetector extends BaseDetector {
   private skips = 0;
   private readonly values: Float64Array;
   private readonly med = new Float64Array(4);
+  /**
+   * ln of the flow normaliser: the larger of the median and the arithmetic mean window volume of
+   * the ring. On a liquid pair the two are close; on a thin one volume comes in lumps (most
+   * windows one small trade, a few one large order) and the median is tiny, so one ordinary
+   * order was "1,481 typical window volumes" of flow (decision 070). The mean counts the lumps.
+   */
+  private flowNorm = NaN;
   private readonly scale = new Float64Array(4);
   private readonly cur = new Float64Array(4);
   /** med/scale hold the baseline of the current ring (reset whenever the ring changes). */
@@ -191,12 +204,18 @@ export class ActivityDetector extends BaseDetector {
       if (k < this.minValues) {
         this.med[c] = NaN;
         this.scale[c] = NaN;
+        if (c === VOLUME) this.flowNorm = NaN;
         continue;
+      }
+      if (c === VOLUME) {
+        let sum = 0;
+        for (let i = 0; i < k; i++) sum += Math.exp(v[i]!);
+        this.flowNorm = Math.log(sum / k);
       }
       const m = medianInPlace(v, k);
       for (let i = 0; i < k; i++) v[i] = Math.abs(v[i]! - m);
       this.med[c] = m;
-      this.scale[c] = Math.max(MAD_TO_SIGMA * medianInPlace(v, k), c === SPREAD ? this.spreadMinScale : MIN_SCALE);
+      this.scale[c] = Math.max(MAD_TO_SIGMA * medianInPlace(v, k), c === SPREAD ? this.spreadMinScale : c === RVOL ? MIN_SCALE : ACTIVITY_MIN_SCALE);
     }
   }
 
@@ -235,10 +254,10 @@ export class ActivityDetector extends BaseDetector {
     return out;
   }
 
-  /** Net taker volume weighted by one-sidedness, in typical (median) window volumes; NaN if unknown. */
+  /** Net taker volume weighted by one-sidedness, in typical window volumes (max of median and mean, see flowNorm); NaN if unknown. */
   private h(x: FeatureVector): number {
     const lv = this.logOf(x, VOLUME);
-    const m = this.med[VOLUME]!;
+    const m = Math.max(this.med[VOLUME]!, this.flowNorm);
     const b = this.imb >= 0 ? x[this.imb] ?? NaN : NaN;
     if (Number.isNaN(lv) || Number.isNaN(m) || !(Math.abs(b) <= 1)) return NaN;
     return b * Math.abs(b) * Math.exp(lv - m);
@@ -248,7 +267,18 @@ export class ActivityDetector extends BaseDetector {
 
   protected scoreWarm(x: FeatureVector): number {
     const c = this.components(x, this.scratch);
-    return Math.min(Math.max(c.burst / this.burstZ, c.flow / this.flowVolumes, c.vol / this.volZ, c.spread / this.spreadZ), Z_LIMIT);
+    return Math.min(Math.max(c.burst / this.burstZ, this.flowLevel(c.flow), c.vol / this.volZ, c.spread / this.spreadZ), Z_LIMIT);
+  }
+
+  /**
+   * The flow component in multiples of its alert level, on a log scale: log1p(flow) /
+   * log1p(flowVolumes), 1 at the level like the other channels. Flow is in volumes, linear in
+   * the size of one order, while the other channels are robust z-scores: linear, one large order
+   * in a thin market (hundreds of typical volumes) outranked every price and burst signal in the
+   * consensus statistic and so set the symbol's alert budget (decision 070).
+   */
+  flowLevel(flow: number): number {
+    return flow > 0 ? Math.log1p(flow) / Math.log1p(this.flowVolumes) : 0;
   }
 
   protected learnOne(x: FeatureVector): void {

@@ -34,6 +34,8 @@ export class MadDetector extends BaseDetector {
   readonly warmUp: number;
   readonly window: number;
   private readonly features: Int32Array;
+  /** Per slot: the feature's minimum scale (FeatureSpec.minScale). */
+  private readonly floors: Float64Array;
   private readonly minValues: number;
   private readonly ring: Float32Array;
   private readonly ringBytes: Uint8Array;
@@ -47,6 +49,7 @@ export class MadDetector extends BaseDetector {
     this.warmUp = checkOption(this.name, 'warmUp', options.warmUp ?? this.window, 3, 1e7, true);
     this.minValues = checkOption(this.name, 'minValues', options.minValues ?? 5, 3, this.window, true);
     this.features = resolveFeatures(this.name, schema.names, options.features);
+    this.floors = Float64Array.from(this.features, (i) => schema.minScales[i] ?? 0);
     this.ring = new Float32Array(this.window * this.features.length).fill(NaN);
     this.ringBytes = new Uint8Array(this.ring.buffer);
     this.values = new Float64Array(this.window);
@@ -87,7 +90,7 @@ export class MadDetector extends BaseDetector {
     for (let i = 0; i < k; i++) work[i] = Math.abs(vals[i]! - median);
     const scale = MAD_TO_SIGMA * medianBranchless(work, this.devs, k);
     if (scale === 0) return this.statsExact(j);
-    return { median, scale: Math.max(scale, 1e-9 + 1e-6 * Math.abs(median)) };
+    return { median, scale: Math.max(scale, this.floors[j]!, 1e-9 + 1e-6 * Math.abs(median)) };
   }
 
   /** The original algorithm: quickselect median and MAD, mean-absolute-deviation fallback. */
@@ -110,7 +113,7 @@ export class MadDetector extends BaseDetector {
     const mad = medianInPlace(this.devs, k);
     let scale = MAD_TO_SIGMA * mad;
     if (scale === 0) scale = (MEAN_AD_TO_SIGMA * sumAbs) / k;
-    return { median, scale: Math.max(scale, 1e-9 + 1e-6 * Math.abs(median)) };
+    return { median, scale: Math.max(scale, this.floors[j]!, 1e-9 + 1e-6 * Math.abs(median)) };
   }
 
   protected scoreWarm(x: FeatureVector): number {
