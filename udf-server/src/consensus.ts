@@ -156,7 +156,10 @@ export function stepIncident(inc: IncidentState, candidate: boolean, needsPersis
     }
     return 'quiet';
   }
-  if (inc.open && familyOf(ANOMALY_TYPE_CODES[type]) === familyOf(inc.type)) {
+  // A pump that grows out of an open spike incident is a new alert: the rush of buys is what an
+  // analyst must see, and a pump's first window is often a plain spike (decision 070).
+  const upgrade = type === 'PUMP_PATTERN' && inc.type !== ANOMALY_TYPE_CODES.PUMP_PATTERN;
+  if (inc.open && !upgrade && familyOf(ANOMALY_TYPE_CODES[type]) === familyOf(inc.type)) {
     inc.quiet = 0;
     inc.windows++;
     return 'continue';

@@ -41,6 +41,15 @@ describe('incidents: one alert per incident per key', () => {
     assert.equal(inc.startMs, windows[60]!.windowStartMs);
   });
 
+  it('a pump growing out of an open spike incident alerts again, typed PUMP_PATTERN; a second pump window does not', () => {
+    const inc = closedIncident();
+    const cfg = { coolDownWindows: 3, persistWindows: 2 };
+    assert.equal(stepIncident(inc, true, false, 'PRICE_SPIKE', 0, cfg), 'open');
+    assert.equal(stepIncident(inc, true, false, 'PUMP_PATTERN', 10_000, cfg), 'open');
+    assert.equal(stepIncident(inc, true, false, 'PUMP_PATTERN', 20_000, cfg), 'continue');
+    assert.equal(stepIncident(inc, true, false, 'PRICE_SPIKE', 30_000, cfg), 'continue');
+  });
+
   it('reads a version 1 state (no incident block) as a closed incident', () => {
     const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails() };
     const v3 = encodeState(data);
