@@ -31,6 +31,7 @@ import {
   type ModelDetector,
   StateFormatError,
   budgetQ,
+  isTailReady,
   learnTail,
   tailProbability,
   tailThreshold,
@@ -476,7 +477,7 @@ export class Scorer {
       const tail = st.tails[c]!;
       const y = tailY(v);
       const level = tailThreshold(tail, cfg, budgetQ(tail, cfg));
-      const warm = Number.isFinite(level);
+      const warm = Number.isFinite(level) && isTailReady(tail, cfg);
       if (warm && v > 0) p = Math.min(p, tailProbability(tail, y));
       if (c === 0) genericLevel = warm ? Math.expm1(level) : NaN;
       const fixed = c === 0 ? decision.genericCandidate : c === PRICE_CHANNEL ? false : this.warm[this.ACT] === 1 && v >= actThreshold;

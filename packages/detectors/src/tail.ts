@@ -50,7 +50,7 @@ export interface TailConfig {
   readonly minHistoryDays: number;
 }
 
-export const TAIL_DEFAULTS: TailConfig = Object.freeze({ alertsPerDay: 2, initWindows: 128, initTop: 8, halfLifeWindows: 30_000, minHistoryDays: 0.5 });
+export const TAIL_DEFAULTS: TailConfig = Object.freeze({ alertsPerDay: 2, initWindows: 128, initTop: 8, halfLifeWindows: 30_000, minHistoryDays: 0.25 });
 export const TAIL_MAX_TOP = 8;
 const DAY_MS = 86_400_000;
 /** EW weight of one inter-window gap in the rate estimate, and the longest gap it counts (a halt is not a rhythm). */
@@ -115,9 +115,18 @@ export function budgetQ(s: TailState, cfg: TailConfig): number {
   return perDay > 0 ? Math.min(1, cfg.alertsPerDay / perDay) : NaN;
 }
 
-/** The calibrated threshold in y space for exceedance probability q (NaN while cold). */
+/**
+ * True once the calibration holds minHistoryDays of the key's own windows and may gate alerts.
+ * Before that its (provisional) threshold is still used for learning (learnTail's `level`), so
+ * anomalies planted or occurring in the first hours do not become the tail.
+ */
+export function isTailReady(s: TailState, cfg: TailConfig): boolean {
+  return isTailWarm(s) && s.seen >= cfg.minHistoryDays * windowsPerDay(s);
+}
+
+/** The calibrated threshold in y space for exceedance probability q (NaN before initialisation; see isTailReady). */
 export function tailThreshold(s: TailState, cfg: TailConfig, q: number): number {
-  if (!isTailWarm(s) || !(q > 0) || !(s.seen >= cfg.minHistoryDays * windowsPerDay(s))) return NaN;
+  if (!isTailWarm(s) || !(q > 0)) return NaN;
   const ratio = (q * s.n) / Math.max(s.peaks, 1e-9);
   // q is not in the tail (a key with very few windows a day): the initial threshold is the floor.
   if (ratio >= 1) return s.t;
@@ -150,14 +159,15 @@ export function learnTail(s: TailState, cfg: TailConfig, y: number, timeMs: numb
     if (s.seen >= cfg.initWindows && s.top.length >= cfg.initTop) {
       s.t = s.top[cfg.initTop - 1]!;
       s.n = s.seen;
-      s.peaks = 0;
       s.censored = 0;
-      s.sumEx = 0;
-      for (const v of s.top) {
-        if (v <= s.t) continue;
-        s.peaks++;
-        s.sumEx += v - s.t;
-      }
+      // The scale from the MEDIAN excess of the top values (median of exponentials = sigma ln 2),
+      // not their mean: the first windows after the detectors warm up can score at their limit
+      // (z = 10^4 from a few samples), and one such value in the mean set a bundled-tape level
+      // of 34,000 (decision 070).
+      const ex = s.top.filter((v) => v > s.t).map((v) => v - s.t);
+      s.peaks = ex.length;
+      const med = ex.length === 0 ? 0 : ex[Math.floor(ex.length / 2)]!;
+      s.sumEx = ex.length * (med / Math.LN2);
       s.top.length = 0;
     }
     return;
