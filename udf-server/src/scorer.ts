@@ -65,6 +65,7 @@ const MAD = 1;
 const VOL = 2;
 /** Index of the price channel in BUDGET_CHANNELS; the activity components follow it. */
 const PRICE_CHANNEL = 1;
+const MEAN_AD_TO_SIGMA = 1.2533;
 
 /**
  * How a detector takes part in the decision (one source of truth for the backtest and the docs):
@@ -341,7 +342,7 @@ export class Scorer {
     // Score-only detectors are reported (warmReported) but never take part in the decision.
     for (let i = this.scoreOnlyFrom; i < ds.length; i++) this.warm[i] = 0;
     // The budget channels' statistics need the baselines the window is judged by: before learning.
-    if (cfg.budget.enabled) this.channelStatistics(x);
+    if (cfg.budget.enabled) this.channelStatistics(x, st);
     this.ensemble.scoreThenLearn(x, this.scores);
     const after = this.ensemble.saveState();
     const decision = decide(this.scores, this.warm, this.thresholds, cfg.consensus.minVotes, this.ratios, this.soloFrom);
@@ -424,21 +425,34 @@ export class Scorer {
    * Each budget channel's statistic for x (in multiples of its fixed threshold) into
    * this.channels, against the pre-learn baselines (BUDGET_CHANNELS order; the generic one is
    * the consensus statistic, filled in by budgetOf):
-   * - price: the z-score detector's z of the window return (EWMA mean and sigma) / its threshold.
-   *   The generic consensus needs two detectors to agree, and on a thin market their other
-   *   features (lumpy volumes, one-trade counts) fill its tail, so a 1 % move had a consensus of
-   *   1.7 under a level of 13 (decision 070). The MAD detector's robust z would be sharper, but
-   *   most of a thin market's window returns are exactly 0 and its scale collapses. This
-   *   channel alerts only once calibrated: it has no fixed-threshold path.
+   * - price: |window return| / (1.2533 x its EW mean absolute value, kept in the key state and
+   *   not learned from windows past the z-score gate) / the z-score threshold. The generic
+   *   consensus needs two detectors to agree, and on a thin market their other features (lumpy
+   *   volumes, one-trade counts) fill its tail, so a 1 % move had a consensus of 1.7 under a
+   *   level of 13 (decision 070). The MAD detector's scale collapses (most of a thin market's
+   *   window returns are exactly 0) and the z-score detector's EWMA variance is squared, so every
+   *   partly-seen move inflates it; a mean absolute deviation is neither. This channel alerts only
+   *   once calibrated: it has no fixed-threshold path. (Mutates the key's absReturn: learning.)
    * - burst, flow, volatility, spread: the activity detector's components / their levels.
    */
-  private channelStatistics(x: Float64Array): void {
+  private channelStatistics(x: Float64Array, st: KeyStateData): void {
     const ch = this.channels;
     ch.fill(0);
     const lr = x[F.logReturn]!;
-    if (this.warm[Z] === 1 && !Number.isNaN(lr)) {
-      const t = this.zscore.typical('log_return');
-      if (t !== undefined) ch[PRICE_CHANNEL] = Math.abs(lr - t.mean) / Math.max(t.sigma, this.schema.minScales[F.logReturn]!) / this.thresholds[Z]!;
+    if (!Number.isNaN(lr)) {
+      const floor = this.schema.minScales[F.logReturn]!;
+      const warm = st.absReturnCount >= this.config.detectors.zscore.warmUp;
+      // sigma-equivalent of the mean absolute deviation (normal data): 1.2533 x mean |r|.
+      const z = Math.abs(lr) / Math.max(MEAN_AD_TO_SIGMA * st.absReturn, floor);
+      if (warm) ch[PRICE_CHANNEL] = z / this.thresholds[Z]!;
+      // Learned unless the window is itself far out (at the z-score detector's threshold): the
+      // scale of normal moves, not of the anomalies it is meant to expose (learned up to the gate,
+      // every partly-seen injected move lifted the scale and the next one scored lower).
+      if (!(warm && z >= this.thresholds[Z]!)) {
+        const a = 1 - Math.pow(2, -1 / this.config.detectors.zscore.halfLife);
+        st.absReturn = Number.isFinite(st.absReturn) ? st.absReturn + a * (Math.abs(lr) - st.absReturn) : Math.abs(lr);
+        st.absReturnCount++;
+      }
     }
     if (this.warm[this.ACT] === 1) {
       const a = this.activity;

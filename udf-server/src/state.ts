@@ -16,6 +16,8 @@
  *   f64 incident start, ms (window start of the opening alert)
  *   --- alert budget (packages/detectors tail.ts), BUDGET_CHANNELS.length x TAIL_STATE_BYTES, new in version 3 ---
  *   the key's tail calibration of each budget channel's statistic, in BUDGET_CHANNELS order
+ *   f64 EW mean absolute window log return (the price channel's scale; NaN = none yet)
+ *   u32 windows it has learned
  *   ---
  *   f64 x n  previous windows' log returns, oldest first
  *   ...      the detector ensemble's blob (packages/detectors Ensemble.saveState; empty = cold)
@@ -42,7 +44,8 @@ const V2_HEADER_BYTES = 28;
  * their statistics have tails of very different weight on a thin market (decision 070).
  */
 export const BUDGET_CHANNELS = Object.freeze(['generic', 'price', 'burst', 'flow', 'volatility', 'spread'] as const);
-const HEADER_BYTES = V2_HEADER_BYTES + BUDGET_CHANNELS.length * TAIL_STATE_BYTES;
+const ABS_RETURN_AT = V2_HEADER_BYTES + BUDGET_CHANNELS.length * TAIL_STATE_BYTES;
+const HEADER_BYTES = ABS_RETURN_AT + 12;
 export const MAX_STORED_RETURNS = 63;
 
 /** One key's state while a bundle is being scored (mutable; chained window to window). */
@@ -55,6 +58,9 @@ export interface KeyStateData {
   incident: IncidentState;
   /** The alert budget's calibrations, one per BUDGET_CHANNELS entry. */
   tails: TailState[];
+  /** EW mean |log return| of the key's windows (the price channel's scale), and how many it learned. */
+  absReturn: number;
+  absReturnCount: number;
 }
 
 /** One alert per incident per key: what consensus needs to remember between windows. */
@@ -83,7 +89,7 @@ export function coldTails(): TailState[] {
 }
 
 export function coldState(): KeyStateData {
-  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails() };
+  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0 };
 }
 
 export function decodeState(bytes: Uint8Array, where: string): ParsedState {
@@ -110,7 +116,7 @@ export function decodeState(bytes: Uint8Array, where: string): ParsedState {
   const tails = version >= 3 ? BUDGET_CHANNELS.map((_, c) => decodeTail(view, V2_HEADER_BYTES + c * TAIL_STATE_BYTES)) : coldTails();
   const returns: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) returns[i] = view.getFloat64(head + 8 * i, true);
-  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident, tails }, reset: undefined };
+  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident, tails, absReturn: version >= 3 ? view.getFloat64(ABS_RETURN_AT, true) : NaN, absReturnCount: version >= 3 ? view.getUint32(ABS_RETURN_AT + 8, true) : 0 }, reset: undefined };
 }
 
 export function encodeState(s: KeyStateData): Uint8Array {
@@ -132,6 +138,8 @@ export function encodeState(s: KeyStateData): Uint8Array {
   view.setUint16(18, Math.min(inc.pending, 0xffff), true);
   view.setFloat64(20, inc.startMs, true);
   s.tails.forEach((t, c) => encodeTail(t, view, V2_HEADER_BYTES + c * TAIL_STATE_BYTES));
+  view.setFloat64(ABS_RETURN_AT, s.absReturn, true);
+  view.setUint32(ABS_RETURN_AT + 8, Math.min(s.absReturnCount, 0xffffffff), true);
   for (let i = 0; i < n; i++) view.setFloat64(HEADER_BYTES + 8 * i, s.returns[first + i]!, true);
   out.set(s.ensemble, head);
   return out;
