@@ -234,7 +234,7 @@ const scoringSchema = z
         /** Days of this key's windows (at its own rate) learned before the budget gates anything. */
         minHistoryDays: z.number().min(0).max(365).default(TAIL_DEFAULTS.minHistoryDays),
         /** Severity 100 = a window this key's normal data exceeds once in 10^decades windows or fewer. */
-        decades: z.number().min(1).max(30).default(8),
+        decades: z.number().min(1).max(30).default(12),
       })
       .strict()
       .prefault({}),
@@ -257,6 +257,8 @@ const scoringSchema = z
          * at least this many taker buys in one millisecond (a rush, not one buy on a quiet market).
          */
         pumpMinRush: z.number().int().min(1).default(5),
+        /** ...or, for an upward price alert, a same-millisecond buy burst this many times the symbol's typical one (and at least pumpMinRush). */
+        pumpRushRatio: z.number().min(1).max(1e6).default(8),
         /**
          * MARKET_WIDE_MOVE needs at least this many symbols moving together in one window... The
          * rule travels on each result (Alert.market); the Flink job's market-context stage, which

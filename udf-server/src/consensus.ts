@@ -241,7 +241,7 @@ export function spreadText(actual: number, typical: number, z: number, widest?: 
  * checks go in order: return, spread blowout (book tickers), volatility, persistent one-sided flow (taker_flow), volume (one-sided
  * when |imbalance| >= oneSidedImbalance), imbalance, momentum.
  */
-export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 1, buyBurst = NaN, pumpMinBurst = Infinity, pumpMinRush = 0): AnomalyType {
+export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSidedImbalance = 1, buyBurst = NaN, pumpMinBurst = Infinity, pumpMinRush = 0, rushLevel = Infinity): AnomalyType {
   const z = (feature: string): number | undefined => reasons.find((r) => r.feature === feature)?.z;
   const ret = z('log_return');
   const burst = z('max_buy_burst');
@@ -250,7 +250,10 @@ export function anomalyType(reasons: readonly Reason[], imbalance = NaN, oneSide
   // or larger than pumpMinBurst trades in one millisecond). Flagged needs a rush of at least
   // pumpMinRush buys: on a thin market whose windows hold no same-millisecond buys at all, one
   // taker buy is "z = +12.8" and typed every price spike a pump (decision 070).
-  if (up && ((burst !== undefined && burst > 0 && !(buyBurst < pumpMinRush)) || buyBurst >= pumpMinBurst)) return 'PUMP_PATTERN';
+  // Or, with a price move among the reasons, a rush: at least rushLevel buys in one millisecond
+  // (the symbol's own typical burst x pumpRushRatio; the caller's baseline).
+  const rush = ret !== undefined && buyBurst >= rushLevel;
+  if (up && ((burst !== undefined && burst > 0 && !(buyBurst < pumpMinRush)) || buyBurst >= pumpMinBurst || rush)) return 'PUMP_PATTERN';
   if (ret !== undefined) return ret >= 0 ? 'PRICE_SPIKE' : 'FLASH_CRASH';
   // A blown-out spread (book tickers) is the headline over the volatility and volume it brings.
   if (z('spread_bps') !== undefined) return 'SPREAD_BLOWOUT';

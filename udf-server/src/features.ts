@@ -71,7 +71,7 @@ export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwa
  * and spread_bps (identity; the activity detector takes its logarithm). spread_bps is not in
  * SCORED_FEATURES: the generic detectors cannot be configured to vote on it.
  */
-export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze([...DEFAULT_FEATURES, { name: 'max_buy_burst', transform: 'log1p' }, { name: 'spread_bps', transform: 'identity' }]);
+export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze([...DEFAULT_FEATURES, { name: 'max_buy_burst', transform: 'log1p', minScale: 0.25 }, { name: 'spread_bps', transform: 'identity' }]);
 
 /**
  * The book features of a window: spread_bps into out[F.spreadBps] (NaN without valid quotes), the

@@ -66,6 +66,7 @@ const VOL = 2;
 /** Index of the price channel in BUDGET_CHANNELS; the activity components follow it. */
 const PRICE_CHANNEL = 1;
 const MEAN_AD_TO_SIGMA = 1.2533;
+const UNCALIBRATED_SEVERITY_MAX = 50;
 
 /**
  * How a detector takes part in the decision (one source of truth for the backtest and the docs):
@@ -359,7 +360,7 @@ export class Scorer {
       // Explain against the baseline the window was judged by, i.e. before it was learned.
       this.loadEnsemble(before, w.key, undefined, where);
       reasons = this.explain(x, raw);
-      if (decision.isAnomaly || candidate) type = anomalyType(reasons, raw[F.volumeImbalance]!, cfg.typology.oneSidedImbalance, raw[F.maxBuyBurst]!, cfg.typology.pumpMinBurst, cfg.typology.pumpMinRush);
+      if (decision.isAnomaly || candidate) type = anomalyType(reasons, raw[F.volumeImbalance]!, cfg.typology.oneSidedImbalance, raw[F.maxBuyBurst]!, cfg.typology.pumpMinBurst, cfg.typology.pumpMinRush, this.rushLevel());
       reasons = reasons.slice(0, cfg.consensus.maxReasons);
     }
     if (decision.isAnomaly && !candidate) {
@@ -408,7 +409,10 @@ export class Scorer {
       // One alert per incident: only its opening window reaches the alerts topic.
       isAnomaly: step === 'open',
       confidence: decision.confidence,
-      severity: budget.severity ?? severityOf(decision.statistic, cfg.severity),
+      // A key the budget has not initialised yet (its first initWindows) is scored on the global
+      // points, which are BTC's: on a thin market they rank every early alert 100. Capped at
+      // UNCALIBRATED_SEVERITY_MAX so that a day's worst incident, once calibrated, ranks above them.
+      severity: budget.severity ?? (cfg.budget.enabled ? Math.min(UNCALIBRATED_SEVERITY_MAX, severityOf(decision.statistic, cfg.severity)) : severityOf(decision.statistic, cfg.severity)),
       type,
       reasons,
       detectorScores: this.names.map((name, i) => ({ detector: name, score: this.scores[i]!, vote: this.warm[i] === 1 && this.scores[i]! >= this.thresholds[i]!, warm: this.warmReported[i] === 1 })),
@@ -419,6 +423,19 @@ export class Scorer {
       // Cross-symbol typing happens where every symbol's window is seen (market.ts).
       market: marketContextOf(decision.votes, cfg.consensus.minVotes, type, raw[F.returnPct]!, cfg.typology),
     };
+  }
+
+  /**
+   * Same-millisecond taker buys that make a rush on this key: pumpRushRatio x its typical burst
+   * (the z-score detector's EWMA of log1p(max_buy_burst)), at least pumpMinRush; Infinity while
+   * the baseline is unknown. A pump is retail buying in a hurry: many market buys in the same
+   * millisecond, far more than the symbol's own rhythm (La Morgia et al.'s "rush orders").
+   */
+  private rushLevel(): number {
+    const t = this.zscore.typical('max_buy_burst');
+    const typical = t === undefined || !Number.isFinite(t.mean) ? NaN : Math.expm1(t.mean);
+    const ty = this.config.typology;
+    return Number.isFinite(typical) ? Math.max(ty.pumpMinRush, ty.pumpRushRatio * typical) : Infinity;
   }
 
   /**
@@ -492,7 +509,9 @@ export class Scorer {
       const y = tailY(v);
       const level = tailThreshold(tail, cfg, budgetQ(tail, cfg));
       const warm = Number.isFinite(level) && isTailReady(tail, cfg);
-      if (warm && v > 0) p = Math.min(p, tailProbability(tail, y));
+      // Severity already from the provisional tail (after its first initWindows): the global
+      // points are BTC's, and on a thin market they put every early alert at 100.
+      if (Number.isFinite(level) && v > 0) p = Math.min(p, tailProbability(tail, y));
       if (c === 0) genericLevel = warm ? Math.expm1(level) : NaN;
       const fixed = c === 0 ? decision.genericCandidate : c === PRICE_CHANNEL ? false : this.warm[this.ACT] === 1 && v >= actThreshold;
       if (c === PRICE_CHANNEL ? warm && v >= 1 && y >= level : fixed && (!warm || y >= level)) candidate = true;

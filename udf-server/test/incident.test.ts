@@ -41,6 +41,18 @@ describe('incidents: one alert per incident per key', () => {
     assert.equal(inc.startMs, windows[60]!.windowStartMs);
   });
 
+  it('types an upward price alert with a rush of same-millisecond buys as a pump, but not one buy on a quiet market', () => {
+    const ret = { feature: 'log_return', actual: 0.02, typical: 0, z: 30, detector: 'zscore', text: '' };
+    const burst = { feature: 'max_buy_burst', actual: 1, typical: 0, z: 12.8, detector: 'mad', text: '' };
+    // One taker buy flagged as unusual (the symbol never has same-ms buys): a spike, not a pump.
+    assert.equal(anomalyType([ret, burst], 0.5, 1, 1, 100, 5, Infinity), 'PRICE_SPIKE');
+    // Six flagged same-ms buys: a pump.
+    assert.equal(anomalyType([ret, burst], 0.5, 1, 6, 100, 5, Infinity), 'PUMP_PATTERN');
+    // Not flagged, but 40 same-ms buys where 8x the symbol's typical burst is 24: a pump.
+    assert.equal(anomalyType([ret], 0.5, 1, 40, 100, 5, 24), 'PUMP_PATTERN');
+    assert.equal(anomalyType([ret], 0.5, 1, 20, 100, 5, 24), 'PRICE_SPIKE');
+  });
+
   it('a pump growing out of an open spike incident alerts again, typed PUMP_PATTERN; a second pump window does not', () => {
     const inc = closedIncident();
     const cfg = { coolDownWindows: 3, persistWindows: 2 };
