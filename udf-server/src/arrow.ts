@@ -15,37 +15,11 @@
  * so the feature pass can run over them directly.
  */
 import { Bool, Field, Float64, Int64, makeData, RecordBatch, RecordBatchReader, Schema, Struct, Table, tableToIPC, Type, type DataType } from 'apache-arrow';
-import { ValidationError } from './errors.js';
+import { EMPTY_TRADES, ValidationError, type TradeColumns } from '@crypto-anomaly/scoring';
 
 export const TRADE_COLUMNS = Object.freeze(['trade_time_ms', 'trade_id', 'price', 'quantity', 'taker_buy'] as const);
 
-/** One window's trades as columns; every array has `length` elements (bits for takerBuy). */
-export interface TradeColumns {
-  readonly length: number;
-  readonly tradeTimeMs: BigInt64Array;
-  readonly tradeId: BigInt64Array;
-  readonly price: Float64Array;
-  readonly quantity: Float64Array;
-  /** Bit-packed, LSB first, starting at bit `takerBuyBitOffset`. */
-  readonly takerBuyBits: Uint8Array;
-  readonly takerBuyBitOffset: number;
-}
-
-export const EMPTY_TRADES: TradeColumns = Object.freeze({
-  length: 0,
-  tradeTimeMs: new BigInt64Array(0),
-  tradeId: new BigInt64Array(0),
-  price: new Float64Array(0),
-  quantity: new Float64Array(0),
-  takerBuyBits: new Uint8Array(0),
-  takerBuyBitOffset: 0,
-});
-
-/** Whether trade i's taker bought. */
-export function takerBought(c: TradeColumns, i: number): boolean {
-  const bit = c.takerBuyBitOffset + i;
-  return ((c.takerBuyBits[bit >> 3]! >> (bit & 7)) & 1) === 1;
-}
+export { EMPTY_TRADES, takerBought, type TradeColumns } from '@crypto-anomaly/scoring';
 
 function bad(where: string, message: string, cause?: unknown): ValidationError {
   return new ValidationError('BAD_ARROW', `${where}: trades_arrow ${message}`, cause === undefined ? {} : { cause });

@@ -25,7 +25,7 @@ import { mulberry32 } from '@crypto-anomaly/detectors';
 import { silentLogger } from '@crypto-anomaly/common';
 import { decodeTrades } from './arrow.js';
 import { parseUdfConfig } from './config.js';
-import { computeFeatures, RAW_SIZE } from './features.js';
+import { computeFeatures, RAW_SIZE } from '@crypto-anomaly/scoring';
 import { Scorer } from './scorer.js';
 import { startUdfServer } from './server.js';
 import { createScoringClient, scoreBundle } from './service.js';

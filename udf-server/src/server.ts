@@ -6,7 +6,7 @@ import { createLogger, startMetricsServer, type Logger, type MetricsServer } fro
 import { describeError } from '@crypto-anomaly/common';
 import { configVersion, loadUdfConfig, type UdfConfig } from './config.js';
 import { UdfMetrics } from './metrics.js';
-import { loadScoringModels, modelFilesOf } from './models.js';
+import { loadScoringModels, modelFilesOf } from '@crypto-anomaly/scoring';
 import { Scorer } from './scorer.js';
 import { SCORING_SERVICE_NAME, ScoringService, scoringServiceDefinition } from './service.js';
 

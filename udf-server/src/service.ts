@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@crypto-anomaly/common';
 import type { UdfConfig } from './config.js';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '@crypto-anomaly/scoring';
 import type { UdfMetrics } from './metrics.js';
 import type { Scorer } from './scorer.js';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type ScoreBundleRequest, type ScoreBundleResponse } from './wire.js';

@@ -12,32 +12,9 @@
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { alertCodec, klineCodec, type Alert, type Kline } from '@crypto-anomaly/contract';
-import { ValidationError } from './errors.js';
+import { ValidationError, type BookSummary, type KeyState, type ScoringResponse } from '@crypto-anomaly/scoring';
 
-export interface KeyState {
-  /** "<symbol>/<interval>", e.g. "BTCUSDT/10s". */
-  readonly key: string;
-  /** Opaque versioned state (state.ts); empty = a key seen for the first time. */
-  readonly state: Uint8Array;
-}
-
-/**
- * The window's book-ticker summary (scoring.proto BookSummary; units there): spreads in bps of
- * mid, depth in quote currency, times in ms. Absent = no quote seen for this key and window.
- */
-export interface BookSummary {
-  readonly quoteCount: number;
-  readonly spreadBpsTwa: number;
-  readonly spreadBpsGeo: number;
-  readonly spreadBpsMax: number;
-  readonly spreadBpsLast: number;
-  readonly lastBid: number;
-  readonly lastAsk: number;
-  readonly depthQuoteTwa: number;
-  readonly depthQuoteMin: number;
-  readonly maxQuoteGapMs: number;
-  readonly crossedOrLocked: number;
-}
+export type { BookSummary, KeyState } from '@crypto-anomaly/scoring';
 
 export interface WindowToScore {
   readonly key: string;
@@ -95,12 +72,8 @@ export interface ScoreBundleRequest {
   readonly windows: readonly WindowToScore[];
 }
 
-export interface ScoreBundleResponse {
-  readonly results: readonly Alert[];
-  readonly states: readonly KeyState[];
-  readonly configVersion: string;
-  readonly modelVersion: string;
-}
+/** The core's response is the wire response (results as contract Alerts, state blobs, versions). */
+export type ScoreBundleResponse = ScoringResponse;
 
 function int64(r: BinaryReader, field: string): number {
   const v = r.int64();

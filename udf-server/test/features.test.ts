@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeTrades, tradesToArrow, type TradeRow } from '../src/arrow.js';
-import { computeFeatures, F, RAW_SIZE } from '../src/features.js';
+import { computeFeatures, F, RAW_SIZE } from '@crypto-anomaly/scoring';
 
 // Four trades in a 10 s window, small enough to compute every feature by hand.
 const WINDOW_MS = 10_000;

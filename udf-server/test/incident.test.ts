@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { anomalyType, decide, severityOf, stepIncident } from '../src/consensus.js';
-import { closedIncident, coldTails, decodeState, encodeState } from '../src/state.js';
+import { anomalyType, decide, severityOf, stepIncident } from '@crypto-anomaly/scoring';
+import { closedIncident, coldTails, decodeState, encodeState } from '@crypto-anomaly/scoring';
 import { syntheticSeries } from '../src/synthetic.js';
 import { scoreOneByOne, T0, testScorer } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { alertCodec, type Alert, type AnomalyType, type MarketContext } from '@crypto-anomaly/contract';
-import { applyMarketContext, marketContextOf } from '../src/market.js';
+import { applyMarketContext, marketContextOf } from '@crypto-anomaly/scoring';
 import { syntheticSeries } from '../src/synthetic.js';
 import { decodeResponse, encodeResponse } from '../src/wire.js';
 import { requestOf, T0, testScorer } from './helpers.js';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fitGaussianMixture, fitIsolationForest, fitKMeans, mulberry32 } from '@crypto-anomaly/detectors';
 import { DEFAULT_VOTE_FEATURES } from '../src/config.js';
-import { MANIFEST_FILE, MANIFEST_FORMAT, MODEL_FILES, MODEL_KINDS, modelSetVersion, type ModelKind, type ModelManifest } from '../src/models.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT, MODEL_FILES, MODEL_KINDS, modelSetVersion, type ModelKind, type ModelManifest } from '@crypto-anomaly/scoring';
 
 /**
  * A small model set in crypto-train's layout, fitted on seeded standard-normal z-vectors (the

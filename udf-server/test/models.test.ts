@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, silentLogger } from '@crypto-anomaly/common';
 import { loadUdfConfig, parseUdfConfig } from '../src/config.js';
-import { loadScoringModels, MODEL_FILES } from '../src/models.js';
+import { loadScoringModels, MODEL_FILES } from '@crypto-anomaly/scoring';
 import { Scorer } from '../src/scorer.js';
 import { startUdfServer } from '../src/server.js';
 import { createScoringClient, scoreBundle } from '../src/service.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tradesToArrow } from '../src/arrow.js';
-import { encodeState, decodeState } from '../src/state.js';
+import { encodeState, decodeState } from '@crypto-anomaly/scoring';
 import { syntheticSeries } from '../src/synthetic.js';
 import { encodeResponse } from '../src/wire.js';
 import { requestOf, scoreOneByOne, T0, testScorer } from './helpers.js';

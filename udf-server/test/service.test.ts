@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@crypto-anomaly/common';
-import { ValidationError } from '../src/errors.js';
+import { ValidationError } from '@crypto-anomaly/scoring';
 import { UdfMetrics } from '../src/metrics.js';
 import { unary } from '../src/service.js';
 import { createRegistry } from '@crypto-anomaly/common';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bool, Float64, makeVector, Table, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { tradesToArrow } from '../src/arrow.js';
-import type { ValidationReason } from '../src/errors.js';
+import type { ValidationReason } from '@crypto-anomaly/scoring';
 import { syntheticSeries } from '../src/synthetic.js';
 import { decodeRequest, type ScoreBundleRequest, type WindowToScore } from '../src/wire.js';
 import { requestOf, T0, testScorer } from './helpers.js';

@@ -3,7 +3,7 @@
  * type with labelled events planted, and measure (evaluate.ts). Every run goes through the
  * sidecar's own Scorer with the same config, so the figures are the sidecar's.
  */
-import { parseUdfConfig, Scorer, type ScoringConfig } from '@crypto-anomaly/udf-server';
+import { parseScoringConfig, Scorer, type ScoringConfig } from '@crypto-anomaly/scoring';
 import { evaluateClean, evaluateType, type CleanMetrics, type TypeMetrics } from './evaluate.js';
 import { INJECTABLE_TYPES, inject, schedule, type InjectedType, type LabelledEvent } from './inject.js';
 import { runScorer, type ScoredWindow } from './run.js';
@@ -82,7 +82,7 @@ export function thresholdsOf(scoring: ScoringConfig): Record<string, number> {
 }
 
 export async function runBacktest(o: BacktestOptions = {}): Promise<{ report: BacktestReport; runs: RunOutput[] }> {
-  const scoring = o.scoring ?? parseUdfConfig({}).scoring;
+  const scoring = o.scoring ?? parseScoringConfig({});
   const loaded = o.tape ?? (await loadTape({ ...(o.files !== undefined ? { files: o.files } : {}), ...(o.symbols !== undefined ? { symbols: o.symbols } : {}) }));
   const passes = o.loop ?? 20;
   const { tape, spanMs } = loopTape(loaded, passes, 60_000);
@@ -190,7 +190,7 @@ export function formatTable(r: BacktestReport): string {
   if (d !== undefined) {
     lines.push(`  distinct: ${d.alerts} alert position(s) in one pass of ${d.symbolHours.toFixed(2)} symbol-hours of real data = ${d.perSymbolHour.toFixed(2)} per symbol-hour (95 % upper bound ${d.upper95PerSymbolHour.toFixed(1)}: too little distinct data to prove <= 1)`);
   }
-  lines.push(`sidecar cost: ${r.cost.microsPerWindow.toFixed(1)} µs per window in process (scoreBundle incl. Arrow decode, features, detectors, state codec; ${r.cost.windowsScored} windows); state ${Object.entries(r.cost.stateBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
+  lines.push(`sidecar cost: ${r.cost.microsPerWindow.toFixed(1)} µs per window in process (Scorer.score: features, detectors, state codec, no Arrow decode; ${r.cost.windowsScored} windows); state ${Object.entries(r.cost.stateBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   lines.push(`severity calibration on the clean tape (ratio, exceedance p): ${r.calibration.map((c) => `(${c.ratio}, ${c.p})`).join(' ')}`);
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@
  * does. Quotes keep the recording's order (arrival order), like the job sees them.
  */
 import { openBundledRecording, openRecordings, type RecordedMessage } from '@crypto-anomaly/replay';
-import type { BookSummary } from '@crypto-anomaly/udf-server';
+import type { BookSummary } from '@crypto-anomaly/scoring';
 import type { LabelledEvent } from './inject.js';
 import type { Tape } from './tape.js';
 

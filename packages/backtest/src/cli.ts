@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, describeError } from '@crypto-anomaly/common';
-import { loadUdfConfig } from '@crypto-anomaly/udf-server';
+import { loadScoringConfig } from '@crypto-anomaly/scoring';
 import { formatTable, runBacktest } from './backtest.js';
 import { scoreCsvFile } from './csv.js';
 import { parseFlags } from './flags.js';
@@ -44,10 +44,7 @@ async function main(): Promise<void> {
   const command = positionals[0] === 'csv' || positionals[0] === 'run' ? positionals.shift()! : 'run';
   const configFile = f.string('config');
   const modelsDir = f.string('models');
-  const config = loadUdfConfig({
-    ...(configFile !== undefined ? { file: configFile } : {}),
-    ...(modelsDir !== undefined ? { overrides: [[['scoring', 'models', 'dir'], modelsDir]] as const } : {}),
-  });
+  const config = { scoring: loadScoringConfig({ file: configFile, modelsDir }) };
 
   if (command === 'csv') {
     if (positionals.length !== 2) throw new ConfigError(`csv needs IN.csv and OUT.csv\n${USAGE}`);

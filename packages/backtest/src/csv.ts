@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Ensemble, FeatureSchema, GatedDetector, MadDetector, VolatilityRegimeDetector, ZScoreDetector } from '@crypto-anomaly/detectors';
-import { parseUdfConfig, type ScoringConfig } from '@crypto-anomaly/udf-server';
+import { parseScoringConfig, type ScoringConfig } from '@crypto-anomaly/scoring';
 
 export interface CsvRow {
   readonly timestamp: string;
@@ -32,7 +32,7 @@ export function parseCsv(text: string): CsvRow[] {
   return rows;
 }
 
-export function scoreSeries(values: readonly number[], scoring: ScoringConfig = parseUdfConfig({}).scoring): number[] {
+export function scoreSeries(values: readonly number[], scoring: ScoringConfig = parseScoringConfig({})): number[] {
   const schema = new FeatureSchema([
     { name: 'value', transform: 'identity' },
     { name: 'change', transform: 'identity' },

@@ -4,9 +4,9 @@
  * cross-symbol typing the Flink job applies after scoring (applyMarketContext). The result
  * keeps what the evaluation and the picture need from every Alert.
  */
-import { applyMarketContext, Scorer, type ScoringConfig } from '@crypto-anomaly/udf-server';
+import { applyMarketContext, Scorer, type ScoringConfig } from '@crypto-anomaly/scoring';
 import type { Alert } from '@crypto-anomaly/contract';
-import { toWindowToScore, type TapeWindow } from './windows.js';
+import { toScoringWindow, type TapeWindow } from './windows.js';
 
 export interface ScoredWindow {
   readonly symbol: string;
@@ -32,7 +32,7 @@ export interface ScoredWindow {
 
 export interface RunResult {
   readonly windows: ScoredWindow[];
-  /** Sidecar time per scored window, µs: scoreBundle wall time / windows (decode, features, detectors, state codec). */
+  /** Sidecar time per scored window, µs: Scorer.score wall time / windows (features, detectors, state codec; no Arrow decode: the backtest builds columns directly). */
   readonly microsPerWindow: number;
   /** Final state size per key, bytes. */
   readonly stateBytes: Record<string, number>;
@@ -46,11 +46,11 @@ export function runScorer(bundles: readonly TapeWindow[][], scoring: ScoringConf
   let ns = 0n;
   let count = 0;
   for (const bundle of bundles) {
-    const windows = bundle.map(toWindowToScore);
+    const windows = bundle.map(toScoringWindow);
     const keys = [...new Set(windows.map((w) => w.key))];
     const req = { bundleId: `bt-${bundle[0]!.endMs}`, windows, states: keys.map((key) => ({ key, state: states.get(key) ?? new Uint8Array(0) })) };
     const t0 = process.hrtime.bigint();
-    const { response, diagnostics } = scorer.scoreBundle(req);
+    const { response, diagnostics } = scorer.score(req);
     ns += process.hrtime.bigint() - t0;
     count += windows.length;
     for (const s of response.states) states.set(s.key, s.state);

@@ -15,7 +15,7 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError, describeError } from '@crypto-anomaly/common';
-import { loadUdfConfig } from '@crypto-anomaly/udf-server';
+import { loadScoringConfig } from '@crypto-anomaly/scoring';
 import { parseFlags } from './flags.js';
 import { trainModels, writeModelSet } from './train.js';
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   );
   if (f === undefined) return;
   const configFile = f.string('config');
-  const config = loadUdfConfig(configFile !== undefined ? { file: configFile } : {});
+  const config = { scoring: loadScoringConfig({ file: configFile }) };
   const intervals = f.list('intervals');
   for (const i of intervals ?? []) if (i !== '10s' && i !== '1m') throw new ConfigError(`--intervals: ${i} is not 10s or 1m`);
   const halfLifeFlag = f.string('half-life');

@@ -35,13 +35,13 @@ import {
   MODEL_FILES,
   MODEL_KINDS,
   modelSetVersion,
-  parseUdfConfig,
+  parseScoringConfig,
   UDF_FEATURES,
   type CleanScoreQuantiles,
   type ModelKind,
   type ModelManifest,
   type ScoringConfig,
-} from '@crypto-anomaly/udf-server';
+} from '@crypto-anomaly/scoring';
 import { FeatureSchema } from '@crypto-anomaly/detectors';
 import { bookSummaries, loadBook, loopBook } from './book.js';
 import { runScorer } from './run.js';
@@ -106,7 +106,7 @@ export function trainingInputs(o: TrainOptions = {}): Record<string, unknown> {
     sampleSize: o.sampleSize ?? 256,
     clusters: o.clusters ?? 4,
     components: o.components ?? 3,
-    momentumWindows: (o.scoring ?? parseUdfConfig({}).scoring).momentumWindows,
+    momentumWindows: (o.scoring ?? parseScoringConfig({})).momentumWindows,
   };
 }
 
@@ -136,7 +136,7 @@ export async function trainModels(o: TrainOptions = {}): Promise<TrainedModelSet
   }
 
   // The sidecar's own windows and features: a Scorer without models (its detectors do not matter here).
-  const base = o.scoring ?? parseUdfConfig({}).scoring;
+  const base = o.scoring ?? parseScoringConfig({});
   const { dir: _dir, ...models } = base.models;
   const scoring: ScoringConfig = { ...base, models };
   progress(`replaying ${loop} pass(es) through the sidecar's windowing and features`);

@@ -5,11 +5,11 @@
  * window that received nothing), encoded with udf-server's `tradesToArrow`.
  *
  * Bundles: the windows that close at the same watermark (same window end, all symbols and
- * intervals) form one ScoreBundleRequest, which is what the Flink job sends when its bundle
+ * intervals) form one scoring request, which is what the Flink job sends when its bundle
  * limits are not hit first. That is also the cross-symbol context the typology uses
  * (market-wide move): windows of one interval and start in one bundle.
  */
-import { tradesToArrow, type BookSummary, type WindowToScore } from '@crypto-anomaly/udf-server';
+import { tradeColumns, type BookSummary, type ScoringWindow } from '@crypto-anomaly/scoring';
 import type { Tape, Trade } from './tape.js';
 
 export const INTERVALS: Readonly<Record<string, number>> = Object.freeze({ '10s': 10_000, '1m': 60_000 });
@@ -67,15 +67,14 @@ export function bundlesOf(tape: Tape, intervals: readonly string[], books?: (int
   return [...byEnd.entries()].sort(([a], [b]) => a - b).map(([, ws]) => ws);
 }
 
-export function toWindowToScore(w: TapeWindow): WindowToScore {
+export function toScoringWindow(w: TapeWindow): ScoringWindow {
   return {
     key: `${w.symbol}/${w.interval}`,
     symbol: w.symbol,
     interval: w.interval,
     windowStartMs: w.startMs,
     windowEndMs: w.endMs,
-    tradesArrow: tradesToArrow(w.trades.map((t) => ({ tradeTimeMs: t.timeMs, tradeId: t.id, price: t.price, quantity: t.quantity, takerBuy: t.takerBuy }))),
-    kline: undefined,
+    trades: tradeColumns(w.trades.map((t) => ({ tradeTimeMs: t.timeMs, tradeId: t.id, price: t.price, quantity: t.quantity, takerBuy: t.takerBuy }))),
     ...(w.book !== undefined ? { book: w.book } : {}),
   };
 }

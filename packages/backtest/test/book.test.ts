@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bookSummaries, injectBook, loopBook, quoteColumns, type Book } from '../src/book.js';
 import type { Tape } from '../src/tape.js';
-import { bundlesOf, toWindowToScore } from '../src/windows.js';
+import { bundlesOf, toScoringWindow } from '../src/windows.js';
 
 const T0 = 1_723_161_600_000;
 
@@ -58,7 +58,7 @@ describe('book tickers in the backtest (decision 066)', () => {
     assert.equal(looped.get('BTCUSDT')!.timeMs[4], T0 + 61_000);
     const bundles = bundlesOf(tape, ['10s'], () => bookSummaries(FIXTURE, 10_000));
     assert.equal(bundles.length, 1);
-    assert.equal(toWindowToScore(bundles[0]![0]!).book?.quoteCount, 4);
-    assert.equal(toWindowToScore(bundlesOf(tape, ['10s'])[0]![0]!).book, undefined);
+    assert.equal(toScoringWindow(bundles[0]![0]!).book?.quoteCount, 4);
+    assert.equal(toScoringWindow(bundlesOf(tape, ['10s'])[0]![0]!).book, undefined);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parseUdfConfig, readModelDir, Scorer } from '@crypto-anomaly/udf-server';
+import { parseScoringConfig, readModelDir, Scorer } from '@crypto-anomaly/scoring';
 import { runScorer } from '../src/run.js';
 import { loadTape, loopTape, type Tape } from '../src/tape.js';
 import { DEFAULT_TRAINING_FILES, trainModels, writeModelSet } from '../src/train.js';
@@ -51,7 +51,7 @@ describe('crypto-train', () => {
     writeModelSet(dir, set);
     const bundles = bundlesOf(loopTape(tape, 3, 60_000).tape, ['10s']);
     for (const models of [{ dir, kmeans: { role: 'vote', threshold: 1.2 }, gmm: { role: 'score-only', threshold: 1 } }, { dir, isolationForest: { role: 'vote', threshold: 0.5 } }, {}]) {
-      const scoring = parseUdfConfig({ scoring: { models } }).scoring;
+      const scoring = parseScoringConfig({ models });
       const scorer = new Scorer(scoring);
       const run = runScorer(bundles, scoring, scorer);
       assert.equal(run.windows.length, bundles.flat().length);

@@ -9,7 +9,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingInputs, trainModels, writeModelSet, type TrainOptions } from '@crypto-anomaly/backtest';
 import { REPO_ROOT } from '@crypto-anomaly/devkit';
-import { readModelDir } from '@crypto-anomaly/udf-server';
+import { readModelDir } from '@crypto-anomaly/scoring';
 
 export const MODELS_CACHE_DIR = join(REPO_ROOT, 'var', 'models');
 

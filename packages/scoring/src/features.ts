@@ -39,39 +39,60 @@
  *   close             last trade's price (alert field, not scored)
  *   return_pct        (close / previous close - 1) x 100; 0 for a key's first window
  */
-import { DEFAULT_FEATURES, type FeatureSpec } from '@crypto-anomaly/detectors';
-import type { TradeColumns } from './arrow.js';
-import type { BookSummary } from './wire.js';
+import type { FeatureSpec } from '@crypto-anomaly/detectors';
+import type { BookSummary, TradeColumns } from './columns.js';
 import { ValidationError } from './errors.js';
 
-export const F = Object.freeze({
-  logReturn: 0,
-  realizedVol: 1,
-  vwapDev: 2,
-  volume: 3,
-  volumeImbalance: 4,
-  momentum: 5,
-  tradeCount: 6,
-  tradeRate: 7,
-  maxTradeShare: 8,
-  maxBuyBurst: 9,
-  spreadBps: 10,
-  vwap: 11,
-  close: 12,
-  returnPct: 13,
-});
-export const RAW_SIZE = 14;
+/**
+ * THE feature table: every value a window's feature pass writes (the raw vector), in raw-vector
+ * order. From it derive the F indices, the detectors' schema (UDF_FEATURES: the scored rows), the
+ * names the generic detectors may vote on (SCORED_FEATURES) and their default votes
+ * (DEFAULT_VOTE_FEATURES, config.ts); a test checks they agree with each other and with
+ * packages/detectors' DEFAULT_FEATURES, which the offline-trained models' schema is. Units and
+ * computations are in the file comment above; reason texts in consensus.ts reasonText.
+ * - scored: part of the detectors' vector ('generic' = the z-score/MAD detectors may vote on it;
+ *   'specialist' = only the activity detector reads it);
+ * - vote: in the default vote list of the generic detectors;
+ * - transform / minScale: the schema's (FeatureSpec; minScale is the scale floor, decision 070).
+ */
+export const FEATURE_TABLE = Object.freeze([
+  { key: 'logReturn', name: 'log_return', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
+  { key: 'realizedVol', name: 'realized_vol', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
+  { key: 'vwapDev', name: 'vwap_dev', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
+  { key: 'volume', name: 'volume', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25 },
+  { key: 'volumeImbalance', name: 'volume_imbalance', scored: 'generic', vote: true, transform: 'identity', minScale: 0.1 },
+  { key: 'momentum', name: 'momentum', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
+  { key: 'tradeCount', name: 'trade_count', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25 },
+  { key: 'tradeRate', name: 'trade_rate', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.1 },
+  // Alert feature, no vote: one large print is routine in a liquid pair (decision 063).
+  { key: 'maxTradeShare', name: 'max_trade_share', scored: 'generic', vote: false, transform: 'identity', minScale: 0.1 },
+  { key: 'maxBuyBurst', name: 'max_buy_burst', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25 },
+  { key: 'spreadBps', name: 'spread_bps', scored: 'specialist', vote: false, transform: 'identity', minScale: 0 },
+  { key: 'vwap', name: 'vwap', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
+  { key: 'close', name: 'close', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
+  { key: 'returnPct', name: 'return_pct', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
+] as const);
+
+type FeatureKey = (typeof FEATURE_TABLE)[number]['key'];
+type Scored = Extract<(typeof FEATURE_TABLE)[number], { scored: 'generic' }>['name'];
+
+/** Raw-vector index of every feature, by key (F.logReturn = 0, ...). */
+export const F: Readonly<Record<FeatureKey, number>> = Object.freeze(Object.fromEntries(FEATURE_TABLE.map((f, i) => [f.key, i])) as Record<FeatureKey, number>);
+export const RAW_SIZE = FEATURE_TABLE.length;
 /** Trades a window needs for realized_vol, and for volume_imbalance (fewer: NaN = missing). */
 export const MIN_VOL_TRADES = 4;
 export const MIN_IMBALANCE_TRADES = 3;
-/** Names of the scored features, in F order (DEFAULT_FEATURES order, then the sidecar's own). */
-export const SCORED_FEATURES = Object.freeze(['log_return', 'realized_vol', 'vwap_dev', 'volume', 'volume_imbalance', 'momentum', 'trade_count', 'trade_rate', 'max_trade_share', 'max_buy_burst'] as const);
+/** Names the generic detectors may vote on, in raw-vector order. */
+export const SCORED_FEATURES = Object.freeze(FEATURE_TABLE.filter((f) => f.scored === 'generic').map((f) => f.name)) as readonly Scored[] as readonly [Scored, ...Scored[]];
+/** The generic detectors' default votes. */
+export const DEFAULT_VOTE_FEATURES: readonly string[] = Object.freeze(FEATURE_TABLE.filter((f) => f.vote).map((f) => f.name));
 /**
- * The detectors' feature schema: packages/detectors' DEFAULT_FEATURES plus max_buy_burst (log1p)
- * and spread_bps (identity; the activity detector takes its logarithm). spread_bps is not in
- * SCORED_FEATURES: the generic detectors cannot be configured to vote on it.
+ * The detectors' feature schema: the scored rows, in raw-vector order, so the detectors' vector is
+ * the raw vector's prefix after each feature's transform.
  */
-export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze([...DEFAULT_FEATURES, { name: 'max_buy_burst', transform: 'log1p', minScale: 0.25 }, { name: 'spread_bps', transform: 'identity' }]);
+export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze(
+  FEATURE_TABLE.filter((f) => f.scored !== 'no').map((f): FeatureSpec => (f.minScale > 0 ? { name: f.name, transform: f.transform, minScale: f.minScale } : { name: f.name, transform: f.transform })),
+);
 
 /**
  * The book features of a window: spread_bps into out[F.spreadBps] (NaN without valid quotes), the
