@@ -11,6 +11,7 @@
  */
 import { openBundledRecording, openRecordings, type RecordedMessage } from '@crypto-anomaly/replay';
 import type { BookSummary } from '@crypto-anomaly/scoring';
+import { isDumpPath } from './dump.js';
 import type { LabelledEvent } from './inject.js';
 import type { Tape } from './tape.js';
 
@@ -34,8 +35,10 @@ function copyColumns(q: QuoteColumns): QuoteColumns {
 }
 
 export async function loadBook(options: { files?: readonly string[]; symbols?: readonly string[] } = {}): Promise<Book> {
-  const source: AsyncIterable<RecordedMessage> =
-    options.files === undefined || options.files.length === 0 ? openBundledRecording() : openRecordings(options.files);
+  // Binance's trade dumps hold no quotes.
+  const files = options.files?.filter((f) => !isDumpPath(f));
+  if (options.files !== undefined && options.files.length > 0 && files!.length === 0) return new Map();
+  const source: AsyncIterable<RecordedMessage> = files === undefined || files.length === 0 ? openBundledRecording() : openRecordings(files);
   const wanted = options.symbols === undefined ? undefined : new Set(options.symbols.map((s) => s.toUpperCase()));
   const rows = new Map<string, number[][]>();
   for await (const m of source) {

@@ -2,7 +2,7 @@
 /**
  * crypto-backtest: the labelled backtest of the scoring sidecar, and the any-metric CSV mode.
  *
- *   crypto-backtest [run] [files...] [--loop 20] [--types A,B] [--magnitude 1] [--spacing 15]
+ *   crypto-backtest [run] [files...] [--no-inject] [--loop 20] [--types A,B] [--magnitude 1] [--spacing 15]
  *                   [--warm-up N] [--intervals 10s,1m] [--symbols BTCUSDT] [--config udf.json] [--models DIR]
  *                   [--out var/backtest/report.json] [--html var/backtest/report.html]
  *   crypto-backtest csv in.csv out.csv [--config udf.json]
@@ -20,8 +20,13 @@ import { renderHtml } from './html.js';
 import { INJECTABLE_TYPES, type InjectedType } from './inject.js';
 
 const USAGE = `usage:
-  crypto-backtest [run] [recording files...] [options]   replay (default: the bundled real tape), inject, score, report
-    --loop N            passes of the tape back to back for history (default 20)
+  crypto-backtest [run] [files...] [options]   replay (default: the bundled real tape), inject, score, report
+    files               recordings (hftbacktest / cryptofeed, .gz or plain) or Binance's public trades /
+                        aggTrades CSV dumps (data.binance.vision; .csv, .csv.gz or .zip, header optional;
+                        the symbol from the file name, e.g. XRPETH-aggTrades-2019-10-11.csv.gz, or --symbols X)
+    --no-inject         score the clean tape only: list and count every alert (per wall-clock and per
+                        non-empty symbol-hour, per interval, type and liquidity tier)
+    --loop N            passes of the tape back to back for history (default 20; 1 for Binance dumps)
     --types A,B         injected types (default all: ${INJECTABLE_TYPES.join(', ')})
     --magnitude X       scale of every injection (default 1)
     --spacing N         10 s windows between events (default 15)
@@ -36,7 +41,7 @@ const USAGE = `usage:
 
 async function main(): Promise<void> {
   const f = parseFlags(
-    Object.fromEntries(['loop', 'types', 'magnitude', 'spacing', 'warm-up', 'intervals', 'symbols', 'config', 'models', 'out', 'html'].map((n) => [n, { type: 'string' as const }])),
+    { ...Object.fromEntries(['loop', 'types', 'magnitude', 'spacing', 'warm-up', 'intervals', 'symbols', 'config', 'models', 'out', 'html'].map((n) => [n, { type: 'string' as const }])), 'no-inject': { type: 'boolean' as const } },
     USAGE,
   );
   if (f === undefined) return;
@@ -78,6 +83,11 @@ async function main(): Promise<void> {
     ...(magnitude !== undefined ? { magnitude } : {}),
     ...(intervals !== undefined ? { intervals } : {}),
     scoring: config.scoring,
+    ...(f.bool('no-inject') ? { inject: false } : {}),
+    onDump: (d) => {
+      if (d.skipped > 0) process.stderr.write(`crypto-backtest: ${d.file}: ${d.skipped} malformed row(s) skipped (first at line ${d.firstSkippedLine})\n`);
+      process.stderr.write(`read ${d.trades} ${d.kind} of ${d.symbol} from ${d.file}\n`);
+    },
   });
   const table = formatTable(report);
   process.stdout.write(`${table}\n`);

@@ -16,6 +16,8 @@ export interface Flags {
   int(name: string, min: number): number | undefined;
   /** A comma-separated list flag (blank items dropped), undefined when absent. */
   list(name: string): string[] | undefined;
+  /** A boolean flag: true when given. */
+  bool(name: string): boolean;
 }
 
 /** Parses `argv` (default: the process's); undefined when --help was given (the usage is printed). */
@@ -44,6 +46,9 @@ export function parseFlags(spec: FlagSpec, usage: string, argv: string[] = proce
     },
     list(name) {
       return string(name)?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    },
+    bool(name) {
+      return v[name] === true;
     },
   };
 }

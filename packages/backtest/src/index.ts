@@ -8,3 +8,6 @@ export * from './html.js';
 export * from './csv.js';
 export * from './backtest.js';
 export * from './train.js';
+export * from './dump.js';
+export * from './clean.js';
+export * from './thin.js';

@@ -1,13 +1,15 @@
 /**
  * The backtest's input: the trades of a recording (the bundled real tape by default, or any file
  * the replay readers understand: hftbacktest's `<ns> <json>` lines or cryptofeed's
- * `<seconds>: <json>` lines, gzip or plain), as plain rows per symbol, sorted by (time, id) like
- * the Flink job sorts a window's trades.
+ * `<seconds>: <json>` lines, gzip or plain; or Binance's public `trades` / `aggTrades` CSV dumps,
+ * plain, gzip or zip, dump.ts), as plain rows per symbol, sorted by (time, id) like the Flink job
+ * sorts a window's trades.
  *
  * `@trade` and `@aggTrade` payloads are both accepted (an aggregate trade is one row with its
  * aggregate id); the taker side is `!m` (m = "the buyer is the maker", so the aggressor sold).
  */
 import { openBundledRecording, openRecordings, type RecordedMessage } from '@crypto-anomaly/replay';
+import { isDumpPath, readDump, type DumpKind } from './dump.js';
 
 export interface Trade {
   timeMs: number;
@@ -23,15 +25,31 @@ export type Tape = Map<string, Trade[]>;
 export interface LoadOptions {
   /** Recording files; the bundled 11-minute BTCUSDT+ETHUSDT tape when empty or absent. */
   readonly files?: readonly string[];
-  /** Only these symbols (upper case); all when absent. */
+  /** Only these symbols (upper case); all when absent. A dump whose name does not say its symbol takes the only one given here. */
   readonly symbols?: readonly string[];
+  /** Told what each Binance dump held (rows read, rows skipped as malformed). */
+  readonly onDump?: (r: { file: string; symbol: string; kind: DumpKind; trades: number; skipped: number; firstSkippedLine: number }) => void;
 }
 
 export async function loadTape(options: LoadOptions = {}): Promise<Tape> {
-  const source: AsyncIterable<RecordedMessage> =
-    options.files === undefined || options.files.length === 0 ? openBundledRecording() : openRecordings(options.files);
+  const dumps = (options.files ?? []).filter(isDumpPath);
+  const recordings = (options.files ?? []).filter((f) => !isDumpPath(f));
   const wanted = options.symbols === undefined ? undefined : new Set(options.symbols.map((s) => s.toUpperCase()));
   const tape: Tape = new Map();
+  const only = options.symbols?.length === 1 ? options.symbols[0] : undefined;
+  for (const file of dumps) {
+    const d = await readDump(file, dumpNameSymbolOr(file, only));
+    options.onDump?.({ file, symbol: d.symbol, kind: d.kind, trades: d.trades.length, skipped: d.skipped, firstSkippedLine: d.firstSkippedLine });
+    if (wanted !== undefined && !wanted.has(d.symbol)) continue;
+    let rows = tape.get(d.symbol);
+    if (rows === undefined) tape.set(d.symbol, (rows = []));
+    for (const t of d.trades) rows.push(t);
+  }
+  if (dumps.length > 0 && recordings.length === 0) {
+    for (const rows of tape.values()) dedupe(sortTrades(rows));
+    return tape;
+  }
+  const source: AsyncIterable<RecordedMessage> = recordings.length === 0 ? openBundledRecording() : openRecordings(recordings);
   for await (const m of source) {
     const at = m.stream.indexOf('@');
     const kind = m.stream.slice(at + 1);
@@ -66,6 +84,24 @@ export function parseTrade(raw: string): { symbol: string; trade: Trade } | unde
   if (typeof symbol !== 'string' || typeof time !== 'number' || typeof id !== 'number' || typeof maker !== 'boolean') return undefined;
   if (!(price > 0 && Number.isFinite(price)) || !(quantity >= 0 && Number.isFinite(quantity))) return undefined;
   return { symbol: symbol.toUpperCase(), trade: { timeMs: time, id, price, quantity, takerBuy: !maker } };
+}
+
+/** The name's symbol when it has one, else `fallback` (a single --symbols value). */
+function dumpNameSymbolOr(file: string, fallback: string | undefined): string | undefined {
+  return /^[A-Za-z0-9]{2,30}-(trades|aggTrades)-/.test(file.split('/').pop() ?? '') ? undefined : fallback;
+}
+
+/** Drops repeated ids of sorted rows (overlapping daily dumps of one symbol), in place. */
+function dedupe(rows: Trade[]): Trade[] {
+  let w = 0;
+  const seen = new Set<number>();
+  for (const t of rows) {
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    rows[w++] = t;
+  }
+  rows.length = w;
+  return rows;
 }
 
 export function sortTrades(rows: Trade[]): Trade[] {
