@@ -14,7 +14,7 @@
  *   was constant so far yields a large but finite z.
  */
 import type { ByteReader, ByteWriter } from './codec.js';
-import type { FeatureVector } from './schema.js';
+import { poissonLog1pScale, type FeatureVector } from './schema.js';
 
 export const Z_LIMIT = 1e4;
 
@@ -38,9 +38,12 @@ export class EwScaler {
   /** `features[j]` is the schema index of the scaler's j-th slot. */
   /** Per slot: the feature's minimum scale (FeatureSpec.minScale). */
   private readonly floors: Float64Array;
+  /** Per slot: the slot of the count feature whose Poisson noise bounds its scale (FeatureSpec.noiseOf), -1 = none. */
+  private readonly noiseSlot: Int32Array;
 
-  constructor(readonly features: Int32Array, readonly options: ScalerOptions, minScales?: Float64Array) {
+  constructor(readonly features: Int32Array, readonly options: ScalerOptions, minScales?: Float64Array, noiseOf?: Int32Array) {
     this.floors = Float64Array.from(features, (i) => minScales?.[i] ?? 0);
+    this.noiseSlot = Int32Array.from(features, (i) => (noiseOf === undefined || noiseOf[i]! < 0 ? -1 : features.indexOf(noiseOf[i]!)));
     this.all = new Float32Array(2 * features.length);
     this.allBytes = new Uint8Array(this.all.buffer);
     this.mean = this.all.subarray(0, features.length).fill(NaN);
@@ -55,7 +58,9 @@ export class EwScaler {
   /** z of value v in slot j (NaN if v or the baseline is missing). */
   z(j: number, v: number): number {
     const m = this.mean[j]!;
-    const sd = Math.max(Math.sqrt(this.var[j]!), this.floors[j]!, 1e-9 + 1e-6 * Math.abs(m));
+    const ns = this.noiseSlot[j]!;
+    const noise = ns >= 0 ? poissonLog1pScale(this.mean[ns]!) : 0;
+    const sd = Math.max(Math.sqrt(this.var[j]!), this.floors[j]!, noise, 1e-9 + 1e-6 * Math.abs(m));
     const z = (v - m) / sd;
     return z > Z_LIMIT ? Z_LIMIT : z < -Z_LIMIT ? -Z_LIMIT : z;
   }

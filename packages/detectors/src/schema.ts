@@ -27,6 +27,13 @@ export interface FeatureSpec {
    * trades scores z = 10^6 (docs/decisions/070). Default 0 (only the numeric floor).
    */
   readonly minScale?: number;
+  /**
+   * A count feature (log1p-transformed) whose Poisson noise also bounds this feature's scale: at a
+   * typical count lambda, log1p(count) varies by ~sqrt(lambda) / (1 + lambda) from window to window
+   * however steady the recent windows were (decision 070: at one trade a window, "4 trades vs
+   * typical 1" was z = 5.5, yet Poisson(1) gives 4 or more 2 % of the time).
+   */
+  readonly noiseOf?: string;
 }
 
 export type FeatureVector = Float64Array;
@@ -39,10 +46,10 @@ export const DEFAULT_FEATURES: readonly FeatureSpec[] = Object.freeze([
   { name: 'log_return', transform: 'identity', minScale: 5e-5 },
   { name: 'realized_vol', transform: 'identity', minScale: 5e-5 },
   { name: 'vwap_dev', transform: 'identity', minScale: 5e-5 },
-  { name: 'volume', transform: 'log1p', minScale: 0.25 },
+  { name: 'volume', transform: 'log1p', minScale: 0.25, noiseOf: 'trade_count' },
   { name: 'volume_imbalance', transform: 'identity', minScale: 0.1 },
   { name: 'momentum', transform: 'identity', minScale: 5e-5 },
-  { name: 'trade_count', transform: 'log1p', minScale: 0.25 },
+  { name: 'trade_count', transform: 'log1p', minScale: 0.25, noiseOf: 'trade_count' },
   { name: 'trade_rate', transform: 'log1p', minScale: 0.1 },
   { name: 'max_trade_share', transform: 'identity', minScale: 0.1 },
 ]);
@@ -52,6 +59,8 @@ export class FeatureSchema {
   readonly transforms: readonly FeatureTransform[];
   /** FeatureSpec.minScale per feature (0 when absent). */
   readonly minScales: Float64Array;
+  /** FeatureSpec.noiseOf per feature as a schema index (-1 when absent). */
+  readonly noiseOf: Int32Array;
   readonly size: number;
   /** Hash of names and transforms; a state blob written under another schema is rejected. */
   readonly fingerprint: number;
@@ -73,6 +82,12 @@ export class FeatureSchema {
     this.names = Object.freeze(specs.map((s) => s.name));
     this.transforms = Object.freeze(specs.map((s) => s.transform));
     this.minScales = Float64Array.from(specs, (s) => (s.minScale !== undefined && s.minScale > 0 ? s.minScale : 0));
+    this.noiseOf = Int32Array.from(specs, (s) => {
+      if (s.noiseOf === undefined) return -1;
+      const i = byName.get(s.noiseOf);
+      if (i === undefined) throw new RangeError(`feature '${s.name}': noiseOf names no feature ('${s.noiseOf}')`);
+      return i;
+    });
     this.size = specs.length;
     this.byName = byName;
     this.fingerprint = fnv1a(specs.map((s) => `${s.name}:${s.transform}`).join(','));
@@ -102,4 +117,11 @@ export class FeatureSchema {
 /** Reads feature i of x; out-of-range indices (a short vector) read as missing. */
 export function featureAt(x: FeatureVector, i: number): number {
   return i < x.length ? x[i]! : NaN;
+}
+
+/** Scale of log1p(count) from Poisson noise at a typical log1p(count) `typicalLog1p` (counts below 1 count as 1). */
+export function poissonLog1pScale(typicalLog1p: number): number {
+  if (!Number.isFinite(typicalLog1p)) return 0;
+  const lambda = Math.max(Math.expm1(typicalLog1p), 1);
+  return Math.sqrt(lambda) / (1 + lambda);
 }

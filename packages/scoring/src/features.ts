@@ -53,20 +53,21 @@ import { ValidationError } from './errors.js';
  * - scored: part of the detectors' vector ('generic' = the z-score/MAD detectors may vote on it;
  *   'specialist' = only the activity detector reads it);
  * - vote: in the default vote list of the generic detectors;
- * - transform / minScale: the schema's (FeatureSpec; minScale is the scale floor, decision 070).
+ * - transform / minScale / noiseOf: the schema's (FeatureSpec: the scale floor, and the count
+ *   whose Poisson noise bounds the scale, decision 070).
  */
 export const FEATURE_TABLE = Object.freeze([
   { key: 'logReturn', name: 'log_return', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
   { key: 'realizedVol', name: 'realized_vol', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
   { key: 'vwapDev', name: 'vwap_dev', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
-  { key: 'volume', name: 'volume', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25 },
+  { key: 'volume', name: 'volume', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25, noiseOf: 'trade_count' },
   { key: 'volumeImbalance', name: 'volume_imbalance', scored: 'generic', vote: true, transform: 'identity', minScale: 0.1 },
   { key: 'momentum', name: 'momentum', scored: 'generic', vote: true, transform: 'identity', minScale: 5e-5 },
-  { key: 'tradeCount', name: 'trade_count', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25 },
+  { key: 'tradeCount', name: 'trade_count', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25, noiseOf: 'trade_count' },
   { key: 'tradeRate', name: 'trade_rate', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.1 },
   // Alert feature, no vote: one large print is routine in a liquid pair (decision 063).
   { key: 'maxTradeShare', name: 'max_trade_share', scored: 'generic', vote: false, transform: 'identity', minScale: 0.1 },
-  { key: 'maxBuyBurst', name: 'max_buy_burst', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25 },
+  { key: 'maxBuyBurst', name: 'max_buy_burst', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25, noiseOf: 'max_buy_burst' },
   { key: 'spreadBps', name: 'spread_bps', scored: 'specialist', vote: false, transform: 'identity', minScale: 0 },
   { key: 'vwap', name: 'vwap', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
   { key: 'close', name: 'close', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
@@ -91,7 +92,9 @@ export const DEFAULT_VOTE_FEATURES: readonly string[] = Object.freeze(FEATURE_TA
  * the raw vector's prefix after each feature's transform.
  */
 export const UDF_FEATURES: readonly FeatureSpec[] = Object.freeze(
-  FEATURE_TABLE.filter((f) => f.scored !== 'no').map((f): FeatureSpec => (f.minScale > 0 ? { name: f.name, transform: f.transform, minScale: f.minScale } : { name: f.name, transform: f.transform })),
+  FEATURE_TABLE.filter((f) => f.scored !== 'no').map(
+    (f): FeatureSpec => ({ name: f.name, transform: f.transform, ...(f.minScale > 0 ? { minScale: f.minScale } : {}), ...('noiseOf' in f ? { noiseOf: f.noiseOf } : {}) }),
+  ),
 );
 
 /**
@@ -188,7 +191,8 @@ export function computeFeatures(
   // taker imbalance of fewer than MIN_IMBALANCE_TRADES are missing, not 0 or +-1: a thin market's
   // one-trade window has no volatility and is always 'all one side'.
   out[F.realizedVol] = n >= MIN_VOL_TRADES ? Math.sqrt(sumSq) : NaN;
-  out[F.vwapDev] = (close - vwap) / vwap;
+  // Like volatility: a window of one trade closes at its VWAP by construction (0, no evidence).
+  out[F.vwapDev] = n >= MIN_VOL_TRADES ? (close - vwap) / vwap : NaN;
   out[F.volume] = volume;
   out[F.volumeImbalance] = volume > 0 && n >= MIN_IMBALANCE_TRADES ? (2 * buy - volume) / volume : NaN;
   out[F.momentum] = momentum;

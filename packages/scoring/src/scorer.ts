@@ -66,6 +66,7 @@ const VOL = 2;
 const PRICE_CHANNEL = 1;
 const MEAN_AD_TO_SIGMA = 1.2533;
 const UNCALIBRATED_SEVERITY_MAX = 50;
+const PROVISIONAL_SEVERITY_MAX = 60;
 
 /**
  * How a detector takes part in the decision (one source of truth for the backtest and the docs):
@@ -508,6 +509,7 @@ export class Scorer {
     let candidate = false;
     let p = Infinity;
     let genericLevel = NaN;
+    let ready = false;
     for (let c = 0; c < ch.length; c++) {
       const v = ch[c]!;
       const tail = st.tails[c]!;
@@ -517,6 +519,7 @@ export class Scorer {
       // Severity already from the provisional tail (after its first initWindows): the global
       // points are BTC's, and on a thin market they put every early alert at 100.
       if (Number.isFinite(level) && v > 0) p = Math.min(p, tailProbability(tail, y));
+      if (warm) ready = true;
       if (c === 0) genericLevel = warm ? Math.expm1(level) : NaN;
       const fixed = c === 0 ? decision.genericCandidate : c === PRICE_CHANNEL ? false : this.warm[this.ACT] === 1 && v >= actThreshold;
       if (c === PRICE_CHANNEL ? warm && v >= 1 && y >= level : fixed && (!warm || y >= level)) candidate = true;
@@ -525,7 +528,10 @@ export class Scorer {
     // A solo vote that is not the activity detector's (hst in its cold-start role: a new key,
     // before any calibration can exist) passes as the fixed thresholds say.
     if (decision.soloCandidate && !(this.warm[this.ACT] === 1 && this.scores[this.ACT]! >= actThreshold)) candidate = true;
-    const severity = Number.isFinite(p) ? (p > 0 ? Math.max(0, Math.min(100, Math.round((100 * Math.log10(1 / p)) / b.decades))) : 100) : undefined;
+    // A provisional tail (before minHistoryDays) is fitted to a few hours and is light: its tiny p
+    // ranked early ordinary windows with a later pump. Capped until a channel is ready.
+    const cap = ready ? 100 : PROVISIONAL_SEVERITY_MAX;
+    const severity = Number.isFinite(p) ? (p > 0 ? Math.max(0, Math.min(cap, Math.round((100 * Math.log10(1 / p)) / b.decades))) : cap) : undefined;
     return { candidate, level: genericLevel, severity };
   }
 

@@ -18,6 +18,7 @@ describe('the feature table is the one source of the indices, the schema and the
       assert.equal(UDF_FEATURES[i]!.name, spec.name);
       assert.equal(UDF_FEATURES[i]!.transform, spec.transform);
       assert.equal(UDF_FEATURES[i]!.minScale ?? 0, spec.minScale ?? 0, spec.name);
+      assert.equal(UDF_FEATURES[i]!.noiseOf, spec.noiseOf, spec.name);
     });
   });
 

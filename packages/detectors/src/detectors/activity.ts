@@ -217,6 +217,16 @@ export class ActivityDetector extends BaseDetector {
       this.med[c] = m;
       this.scale[c] = Math.max(MAD_TO_SIGMA * medianInPlace(v, k), c === SPREAD ? this.spreadMinScale : c === RVOL ? MIN_SCALE : ACTIVITY_MIN_SCALE);
     }
+    // Sample-size floor (decision 070): a window's trade count is roughly Poisson, so ln(count)
+    // carries a noise of ~1/sqrt(typical count) whatever the ring's MAD says; the volume, a sum
+    // over those trades, carries at least as much. At one trade a window "4 trades vs typical 1"
+    // was a z = 5.5 burst, yet a Poisson(1) window has 4 or more trades 2 % of the time.
+    const typicalCount = Math.exp(this.med[COUNT]!);
+    if (typicalCount > 0) {
+      const poisson = 1 / Math.sqrt(Math.max(typicalCount, 1));
+      if (this.scale[COUNT]! < poisson) this.scale[COUNT] = poisson;
+      if (this.scale[VOLUME]! < poisson) this.scale[VOLUME] = poisson;
+    }
   }
 
   /** Raw components of x against the current (pre-learn) baseline; pure. */

@@ -13,7 +13,7 @@
 import type { ByteReader, ByteWriter } from '../codec.js';
 import { BaseDetector, checkOption } from '../detector.js';
 import { resolveFeatures, Z_LIMIT } from '../scaler.js';
-import type { FeatureSchema, FeatureVector } from '../schema.js';
+import { poissonLog1pScale, type FeatureSchema, type FeatureVector } from '../schema.js';
 import { medianBranchless, medianInPlace } from '../select.js';
 
 export interface MadOptions {
@@ -36,6 +36,8 @@ export class MadDetector extends BaseDetector {
   private readonly features: Int32Array;
   /** Per slot: the feature's minimum scale (FeatureSpec.minScale). */
   private readonly floors: Float64Array;
+  /** Per slot: the slot of the count feature whose Poisson noise bounds its scale (FeatureSpec.noiseOf), -1 = none. */
+  private readonly noiseSlot: Int32Array;
   private readonly minValues: number;
   private readonly ring: Float32Array;
   private readonly ringBytes: Uint8Array;
@@ -50,6 +52,7 @@ export class MadDetector extends BaseDetector {
     this.minValues = checkOption(this.name, 'minValues', options.minValues ?? 5, 3, this.window, true);
     this.features = resolveFeatures(this.name, schema.names, options.features);
     this.floors = Float64Array.from(this.features, (i) => schema.minScales[i] ?? 0);
+    this.noiseSlot = Int32Array.from(this.features, (i) => (schema.noiseOf[i]! < 0 ? -1 : this.features.indexOf(schema.noiseOf[i]!)));
     this.ring = new Float32Array(this.window * this.features.length).fill(NaN);
     this.ringBytes = new Uint8Array(this.ring.buffer);
     this.values = new Float64Array(this.window);
@@ -70,7 +73,7 @@ export class MadDetector extends BaseDetector {
    * algorithm. So does MAD = 0: its fallback scale sums deviations in the order the original
    * quickselect leaves them, and float addition is not associative.
    */
-  private stats(j: number): { median: number; scale: number } | undefined {
+  private rawStats(j: number): { median: number; scale: number } | undefined {
     const nf = this.features.length;
     const vals = this.values;
     const work = this.work;
@@ -91,6 +94,16 @@ export class MadDetector extends BaseDetector {
     const scale = MAD_TO_SIGMA * medianBranchless(work, this.devs, k);
     if (scale === 0) return this.statsExact(j);
     return { median, scale: Math.max(scale, this.floors[j]!, 1e-9 + 1e-6 * Math.abs(median)) };
+  }
+
+  /** rawStats with the Poisson floor of the slot's count feature (FeatureSpec.noiseOf) applied to its scale. */
+  private stats(j: number): { median: number; scale: number } | undefined {
+    const st = this.rawStats(j);
+    const ns = this.noiseSlot[j]!;
+    if (st === undefined || ns < 0) return st;
+    const c = ns === j ? st : this.rawStats(ns);
+    if (c !== undefined) st.scale = Math.max(st.scale, poissonLog1pScale(c.median));
+    return st;
   }
 
   /** The original algorithm: quickselect median and MAD, mean-absolute-deviation fallback. */

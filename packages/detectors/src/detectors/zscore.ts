@@ -33,7 +33,7 @@ export class ZScoreDetector extends BaseDetector {
       clip: checkOption(this.name, 'clip', options.clip ?? DEFAULT_SCALER.clip, 1, Infinity),
     };
     this.warmUp = checkOption(this.name, 'warmUp', options.warmUp ?? 30, 2, 1e7, true);
-    this.scaler = new EwScaler(resolveFeatures(this.name, schema.names, options.features), scalerOptions, schema.minScales);
+    this.scaler = new EwScaler(resolveFeatures(this.name, schema.names, options.features), scalerOptions, schema.minScales, schema.noiseOf);
   }
 
   protected layoutKey(): string {
