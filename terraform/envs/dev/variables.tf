@@ -69,3 +69,9 @@ variable "checkpoint_retention_days" {
     error_message = "checkpoint_retention_days must be at least 2."
   }
 }
+
+variable "msk_allow_plaintext_in_vpc" {
+  description = "Open MSK's plaintext listener inside the VPC until the producer and the job speak MSK IAM (docs/deploy.md, \"Kafka authentication\")."
+  type        = bool
+  default     = false
+}

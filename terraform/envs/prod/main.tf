@@ -60,6 +60,7 @@ module "msk" {
   client_security_group_ids = [module.eks.cluster_security_group_id]
   instance_type             = var.msk_instance_type
   broker_count              = var.msk_broker_count
+  allow_plaintext_in_vpc    = var.msk_allow_plaintext_in_vpc
 }
 
 # The Flink JobManager and TaskManagers: read and write checkpoints, savepoints and HA metadata in

@@ -5,8 +5,8 @@ output "cluster_name" {
 }
 
 output "msk_bootstrap_brokers" {
-  description = "MSK bootstrap servers for TLS + IAM clients (port 9098)."
-  value       = module.msk.bootstrap_brokers_iam
+  description = "MSK bootstrap servers the clients use: TLS + IAM (9098), or plaintext (9092) while msk_allow_plaintext_in_vpc."
+  value       = var.msk_allow_plaintext_in_vpc ? module.msk.bootstrap_brokers_plaintext : module.msk.bootstrap_brokers_iam
 }
 
 output "flink_state_bucket" {

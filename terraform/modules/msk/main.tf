@@ -15,6 +15,16 @@ resource "aws_vpc_security_group_ingress_rule" "iam" {
   to_port                      = 9098
 }
 
+resource "aws_vpc_security_group_ingress_rule" "plaintext" {
+  for_each                     = var.allow_plaintext_in_vpc ? toset(var.client_security_group_ids) : toset([])
+  security_group_id            = aws_security_group.this.id
+  description                  = "Kafka plaintext, unauthenticated (bring-up only)"
+  referenced_security_group_id = each.value
+  ip_protocol                  = "tcp"
+  from_port                    = 9092
+  to_port                      = 9092
+}
+
 resource "aws_kms_key" "this" {
   description         = "Encryption at rest of MSK ${var.name}"
   enable_key_rotation = true
@@ -74,7 +84,7 @@ resource "aws_msk_cluster" "this" {
   }
 
   client_authentication {
-    unauthenticated = false
+    unauthenticated = var.allow_plaintext_in_vpc
     sasl {
       iam = true
     }
@@ -83,7 +93,7 @@ resource "aws_msk_cluster" "this" {
   encryption_info {
     encryption_at_rest_kms_key_arn = aws_kms_key.this.arn
     encryption_in_transit {
-      client_broker = "TLS"
+      client_broker = var.allow_plaintext_in_vpc ? "TLS_PLAINTEXT" : "TLS"
       in_cluster    = true
     }
   }

@@ -17,3 +17,8 @@ output "cluster_uuid" {
   description = "The cluster's UUID, part of topic and group ARNs."
   value       = aws_msk_cluster.this.cluster_uuid
 }
+
+output "bootstrap_brokers_plaintext" {
+  description = "Plaintext bootstrap servers (port 9092); empty unless allow_plaintext_in_vpc."
+  value       = aws_msk_cluster.this.bootstrap_brokers
+}

@@ -73,3 +73,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "allow_plaintext_in_vpc" {
+  description = "Also open an unauthenticated plaintext listener (9092) to the client security groups: a bring-up aid for clients without MSK IAM support (docs/deploy.md, \"Kafka authentication\"). Keep false in production."
+  type        = bool
+  default     = false
+}
