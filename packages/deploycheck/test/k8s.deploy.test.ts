@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Manifest, OVERLAYS, ROOT, jobOptions, missing, parseYaml, py, render, run, tools, withJson } from '../src/index.js';
@@ -183,4 +184,25 @@ test('each component runs as its own service account, annotated with its IAM rol
   assert.equal(flinkOf('prod').spec.serviceAccount, 'flink');
   const producer = docs.find((m) => m.kind === 'Deployment' && m.metadata.name === 'producer') as Manifest;
   assert.equal(producer.spec.template.spec.serviceAccountName, 'producer');
+});
+
+test('checkov finds no failed Kubernetes check in a rendered overlay, and every skip says why', { skip }, () => {
+  for (const tree of OVERLAYS) {
+    const r = render(tree);
+    const dir = mkdtempSync(join(tmpdir(), 'deploycheck-'));
+    try {
+      writeFileSync(join(dir, `${tree}.yaml`), r.yaml);
+      const out = run(join(t.bin as string, 'checkov'), ['-d', dir, '--framework', 'kubernetes', '--quiet', '--compact', '-o', 'json', '--skip-download']);
+      const reports = [JSON.parse(out.stdout)].flat() as { results: { failed_checks: { check_id: string; resource: string }[] }; summary: { passed: number } }[];
+      assert.deepEqual(reports.flatMap((x) => x.results.failed_checks.map((f) => `${f.check_id} ${f.resource}`)), [], tree);
+      assert.ok(reports.reduce((n, x) => n + x.summary.passed, 0) > 50, `${tree}: checkov ran its checks`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  for (const m of manifests('prod')) {
+    for (const [k, v] of Object.entries(m.metadata.annotations ?? {})) {
+      if (k.startsWith('checkov.io/skip')) assert.match(v, /^CKV[A-Z0-9_]+=.{15,}/, `${m.kind}/${m.metadata.name} ${k} is justified`);
+    }
+  }
 });
