@@ -62,15 +62,15 @@ export const OVERLAYS = ['dev', 'prod'] as const;
 export type Overlay = (typeof OVERLAYS)[number] | 'base';
 
 /**
- * `kubectl kustomize` of one tree. prod reads the git-ignored terraform-outputs.env: it is rendered
- * from a copy of k8s/ with the committed example in its place.
+ * `kubectl kustomize` of one tree. The overlays read the git-ignored terraform-outputs.env: they are
+ * rendered from a copy of k8s/ with the committed example in its place.
  */
 export function render(overlay: Overlay): { yaml: string; error?: string } {
   const tmp = mkdtempSync(join(tmpdir(), 'deploycheck-'));
   try {
     cpSync(join(ROOT, 'k8s'), join(tmp, 'k8s'), { recursive: true });
-    if (overlay === 'prod') {
-      const dir = join(tmp, 'k8s/overlays/prod');
+    if (overlay !== 'base') {
+      const dir = join(tmp, 'k8s/overlays', overlay);
       writeFileSync(join(dir, 'terraform-outputs.env'), readFileSync(join(dir, 'terraform-outputs.env.example')));
     }
     const dir = overlay === 'base' ? join(tmp, 'k8s/base') : join(tmp, 'k8s/overlays', overlay);

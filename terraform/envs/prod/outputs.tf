@@ -1,4 +1,4 @@
-# Read by k8s/overlays/prod/terraform-outputs.sh into the prod overlay's settings.
+# Read by k8s/terraform-outputs.sh into the prod overlay's settings.
 output "cluster_name" {
   description = "EKS cluster name (aws eks update-kubeconfig --name ...)."
   value       = module.eks.cluster_name
