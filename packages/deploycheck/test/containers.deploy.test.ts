@@ -77,3 +77,11 @@ test('in docker-compose.yml the sidecar shares the TaskManager network and every
     for (const v of svc.volumes ?? []) if (v.startsWith('./')) assert.ok(existsSync(join(ROOT, v.split(':')[0] as string)), `${name}: ${v}`);
   }
 });
+
+test("the Flink Dockerfile copies the jar the job's pom builds", () => {
+  const pom = readFileSync(join(ROOT, 'flink-job/pom.xml'), 'utf8');
+  const artifact = pom.match(/<artifactId>(flink-job)<\/artifactId>\s*<version>([^<]+)<\/version>/);
+  assert.ok(artifact, 'the pom names artifact and version');
+  const text = readFileSync(join(ROOT, 'flink-job/Dockerfile'), 'utf8');
+  assert.ok(text.includes(`flink-job/target/${artifact[1]}-${artifact[2]}.jar`), `copies ${artifact[1]}-${artifact[2]}.jar`);
+});

@@ -206,3 +206,17 @@ test('checkov finds no failed Kubernetes check in a rendered overlay, and every 
     }
   }
 });
+
+test('the settings the overlays read are exactly what terraform-outputs.sh writes, from outputs Terraform declares', () => {
+  const script = readFileSync(join(ROOT, 'k8s/terraform-outputs.sh'), 'utf8');
+  const written = [...script.matchAll(/echo "([A-Z_]+)=\$\(tf ([a-z0-9_]+)\)/g)];
+  const outputs = new Set([...readFileSync(join(ROOT, 'terraform/envs/prod/outputs.tf'), 'utf8').matchAll(/^output "([a-z0-9_]+)"/gm)].map((m) => m[1]));
+  for (const [, key, output] of written) assert.ok(outputs.has(output as string), `${key}: terraform output ${output} exists`);
+  const read = new Set([...readFileSync(join(ROOT, 'k8s/components/settings/kustomization.yaml'), 'utf8').matchAll(/fieldPath: data\.([A-Z_]+)/g)].map((m) => m[1]));
+  assert.deepEqual([...read].sort(), written.map((m) => m[1]).sort(), 'keys read by the settings component = keys written');
+  for (const env of OVERLAYS) {
+    const example = readFileSync(join(ROOT, `k8s/overlays/${env}/terraform-outputs.env.example`), 'utf8');
+    const keys = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    assert.deepEqual(keys.sort(), [...read].sort(), `${env}: the example has every key`);
+  }
+});
