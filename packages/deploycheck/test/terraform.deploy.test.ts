@@ -91,3 +91,22 @@ test('checkov finds no failed check, and every skip says why on its line', { ski
     }
   }
 });
+
+// `terraform validate` cannot run without the providers; this is the part of it about our own modules.
+test('every module call passes only variables the module declares, and every required one', { skip: t.skip }, () => {
+  for (const root of ['terraform/envs/prod', 'terraform/envs/dev']) {
+    for (const block of hcl(`${root}/main.tf`)['module'] ?? []) {
+      for (const [name, body] of Object.entries(block as Hcl)) {
+        const dir = join(root, one(body.source) as string);
+        const declared = new Map<string, Hcl>();
+        for (const v of hcl(`${dir}/variables.tf`)['variable'] ?? []) for (const [k, b] of Object.entries(v as Hcl)) declared.set(k, b);
+        const args = Object.keys(body).filter((k) => !k.startsWith('__') && !['source', 'for_each', 'depends_on', 'count', 'providers'].includes(k));
+        for (const a of args) assert.ok(declared.has(a), `${root} module ${name}: ${a} is a variable of ${dir}`);
+        for (const [k, b] of declared) if (b['default'] === undefined) assert.ok(args.includes(k), `${root} module ${name}: required ${k} is passed`);
+      }
+    }
+    const rootVars = new Set((hcl(`${root}/variables.tf`)['variable'] ?? []).flatMap((v: Hcl) => Object.keys(v)));
+    const used = [...readFileSync(join(ROOT, root, 'main.tf'), 'utf8').matchAll(/\bvar\.([a-z0-9_]+)/g)].map((m) => m[1] as string);
+    for (const v of used) assert.ok(rootVars.has(v), `${root}: var.${v} is declared`);
+  }
+});
