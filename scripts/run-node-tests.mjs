@@ -2,7 +2,9 @@
 // Runs every compiled TypeScript test (dist/test/**/*.test.js in each workspace) with Node's
 // built-in test runner, then prints a one-line summary `TS: N passed, N failed` and writes
 // the counts to var/test-results/ts.json for scripts/test.sh to add up with the Java suites.
-// Usage: node scripts/run-node-tests.mjs [--only unit|integration] [path filter ...]
+// Usage: node scripts/run-node-tests.mjs [--only unit|integration|deploy] [path filter ...]
+// Deployment checks (*.deploy.test.ts, packages/deploycheck) run only with --only deploy, and count
+// into var/test-results/deploy.json: scripts/test.sh runs them as their own step.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -34,6 +36,8 @@ function walk(dir, out) {
 
 let files = dirs.flatMap((d) => walk(join(root, d, 'dist', 'test'), []));
 // Integration tests start real servers (Kafka, WebSocket, gRPC): named *.it.test.ts.
+if (only === 'deploy') files = files.filter((f) => f.endsWith('.deploy.test.js'));
+else files = files.filter((f) => !f.endsWith('.deploy.test.js'));
 if (only === 'unit') files = files.filter((f) => !f.endsWith('.it.test.js'));
 if (only === 'integration') files = files.filter((f) => f.endsWith('.it.test.js'));
 if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
@@ -69,7 +73,8 @@ child.on('close', (code) => {
   const failed = num('fail') + num('cancelled') || (code === 0 ? 0 : 1);
   const skipped = num('skipped') + num('todo');
   mkdirSync(join(root, 'var', 'test-results'), { recursive: true });
-  writeFileSync(join(root, 'var', 'test-results', 'ts.json'), JSON.stringify({ passed, failed, skipped, exitCode: code }));
-  console.log(`TS: ${passed} passed, ${failed} failed`);
+  const name = only === 'deploy' ? 'deploy' : 'ts';
+  writeFileSync(join(root, 'var', 'test-results', `${name}.json`), JSON.stringify({ passed, failed, skipped, exitCode: code }));
+  console.log(`${only === 'deploy' ? 'deploy checks' : 'TS'}: ${passed} passed, ${failed} failed`);
   process.exit(code === 0 && failed === 0 ? 0 : 1);
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Adds up the TypeScript runner's counts (var/test-results/ts.json) and every Maven Surefire
+// Adds up the TypeScript runner's counts (var/test-results/ts.json, deploy.json) and every Maven Surefire
 // report (**/target/surefire-reports/TEST-*.xml) and prints the closing line
 // `N passed, N failed` (plus skipped). Exits 1 when anything failed or no test ran.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,13 +11,14 @@ let failed = 0;
 let skipped = 0;
 const parts = [];
 
-const ts = join(root, 'var/test-results/ts.json');
-if (existsSync(ts)) {
-  const r = JSON.parse(readFileSync(ts, 'utf8'));
+for (const [file, label] of [['ts.json', 'TypeScript'], ['deploy.json', 'deploy checks']]) {
+  const path = join(root, 'var/test-results', file);
+  if (!existsSync(path)) continue;
+  const r = JSON.parse(readFileSync(path, 'utf8'));
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
-  parts.push(`TypeScript ${r.passed}/${r.passed + r.failed}`);
+  parts.push(`${label} ${r.passed}/${r.passed + r.failed}`);
 }
 
 for (const mod of ['flink-job', 'training']) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs every test: installs and builds what it needs, runs the
-# TypeScript suites (unit, then integration on real servers: Kafka broker, WebSocket) and the
-# Java suites (Flink job), and ends with one line `N passed, N failed` summing all of them.
+# TypeScript suites (unit, then integration on real servers: Kafka broker, WebSocket), the
+# deployment checks and the Java suites (Flink job), and ends with one line `N passed, N failed` summing all of them.
 # Usage: scripts/test.sh [--unit-only]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -29,6 +29,11 @@ if [ "$UNIT_ONLY" = 1 ]; then
 else
   node "$ROOT/scripts/run-node-tests.mjs" || status=1
 fi
+
+# Offline checks of k8s/, terraform/, the Dockerfiles and docker-compose.yml with the real tools
+# (kubectl, terraform, and a venv of checkers that packages/deploycheck installs on first use).
+step "Deployment checks (k8s, containers, terraform; offline)"
+node "$ROOT/scripts/run-node-tests.mjs" --only deploy || status=1
 
 if [ -f "$ROOT/flink-job/pom.xml" ]; then
   step "Java tests (flink-job, Maven)"

@@ -1,0 +1,1 @@
+../prod/main.tf
