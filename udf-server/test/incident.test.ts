@@ -63,7 +63,7 @@ describe('incidents: one alert per incident per key', () => {
   });
 
   it('reads a version 1 state (no incident block) as a closed incident', () => {
-    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0 };
+    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0, prevStartMs: NaN };
     const v3 = encodeState(data);
     // Version 3 = the version 1 header + the 16-byte incident block + the budget block (decision 070).
     const head3 = v3.length - 8 * data.returns.length;
@@ -79,7 +79,7 @@ describe('incidents: one alert per incident per key', () => {
   });
 
   it('reads a version 2 state (no budget block) with cold budget calibrations, and round-trips version 3', () => {
-    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array([7]), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0 };
+    const data = { prevClose: 100, returns: [0.001], ensemble: new Uint8Array([7]), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0, prevStartMs: NaN };
     data.tails[1]!.seen = 500;
     data.tails[1]!.t = 1.5;
     const v3 = encodeState(data);

@@ -69,6 +69,9 @@ export const FEATURE_TABLE = Object.freeze([
   { key: 'maxTradeShare', name: 'max_trade_share', scored: 'generic', vote: false, transform: 'identity', minScale: 0.1 },
   { key: 'maxBuyBurst', name: 'max_buy_burst', scored: 'generic', vote: true, transform: 'log1p', minScale: 0.25, noiseOf: 'max_buy_burst' },
   { key: 'spreadBps', name: 'spread_bps', scored: 'specialist', vote: false, transform: 'identity', minScale: 0 },
+  // Windows since the key's previous scored window (1 = the one just before; NaN for a key's
+  // first): the activity detector's flow is persistent only over consecutive windows.
+  { key: 'gapWindows', name: 'gap_windows', scored: 'specialist', vote: false, transform: 'identity', minScale: 0 },
   { key: 'vwap', name: 'vwap', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
   { key: 'close', name: 'close', scored: 'no', vote: false, transform: 'identity', minScale: 0 },
   { key: 'returnPct', name: 'return_pct', scored: 'no', vote: false, transform: 'identity', minScale: 0 },

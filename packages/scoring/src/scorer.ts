@@ -333,6 +333,7 @@ export class Scorer {
     const raw = this.raw;
     computeFeatures(cols, w.windowEndMs - w.windowStartMs, st.prevClose, st.returns, cfg.momentumWindows, raw, where);
     bookFeatures(w.book, raw, this.bookExtra);
+    raw[F.gapWindows] = Number.isFinite(st.prevStartMs) ? (w.windowStartMs - st.prevStartMs) / (w.windowEndMs - w.windowStartMs) : NaN;
     const x = this.x;
     for (let i = 0; i < x.length; i++) x[i] = this.schema.transform(i, raw[i]!);
 
@@ -389,6 +390,7 @@ export class Scorer {
     }
 
     st.prevClose = raw[F.close]!;
+    st.prevStartMs = w.windowStartMs;
     const lr = raw[F.logReturn]!;
     if (Number.isFinite(lr)) {
       st.returns.push(lr);

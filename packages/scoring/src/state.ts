@@ -18,6 +18,7 @@
  *   the key's tail calibration of each budget channel's statistic, in BUDGET_CHANNELS order
  *   f64 EW mean absolute window log return (the price channel's scale; NaN = none yet)
  *   u32 windows it has learned
+ *   f64 start of the key's previous scored window, ms (NaN = none yet)
  *   ---
  *   f64 x n  previous windows' log returns, oldest first
  *   ...      the detector ensemble's blob (packages/detectors Ensemble.saveState; empty = cold)
@@ -45,7 +46,8 @@ const V2_HEADER_BYTES = 28;
  */
 export const BUDGET_CHANNELS = Object.freeze(['generic', 'price', 'burst', 'flow', 'volatility', 'spread'] as const);
 const ABS_RETURN_AT = V2_HEADER_BYTES + BUDGET_CHANNELS.length * TAIL_STATE_BYTES;
-const HEADER_BYTES = ABS_RETURN_AT + 12;
+const PREV_START_AT = ABS_RETURN_AT + 12;
+const HEADER_BYTES = PREV_START_AT + 8;
 export const MAX_STORED_RETURNS = 63;
 
 /** One key's state while a bundle is being scored (mutable; chained window to window). */
@@ -61,6 +63,8 @@ export interface KeyStateData {
   /** EW mean |log return| of the key's windows (the price channel's scale), and how many it learned. */
   absReturn: number;
   absReturnCount: number;
+  /** Start of the key's previous scored window (ms; NaN before the first). */
+  prevStartMs: number;
 }
 
 /** One alert per incident per key: what consensus needs to remember between windows. */
@@ -89,7 +93,7 @@ export function coldTails(): TailState[] {
 }
 
 export function coldState(): KeyStateData {
-  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0 };
+  return { prevClose: NaN, returns: [], ensemble: new Uint8Array(0), incident: closedIncident(), tails: coldTails(), absReturn: NaN, absReturnCount: 0, prevStartMs: NaN };
 }
 
 export function decodeState(bytes: Uint8Array, where: string): ParsedState {
@@ -116,7 +120,7 @@ export function decodeState(bytes: Uint8Array, where: string): ParsedState {
   const tails = version >= 3 ? BUDGET_CHANNELS.map((_, c) => decodeTail(view, V2_HEADER_BYTES + c * TAIL_STATE_BYTES)) : coldTails();
   const returns: number[] = new Array<number>(n);
   for (let i = 0; i < n; i++) returns[i] = view.getFloat64(head + 8 * i, true);
-  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident, tails, absReturn: version >= 3 ? view.getFloat64(ABS_RETURN_AT, true) : NaN, absReturnCount: version >= 3 ? view.getUint32(ABS_RETURN_AT + 8, true) : 0 }, reset: undefined };
+  return { data: { prevClose, returns, ensemble: bytes.subarray(need), incident, tails, absReturn: version >= 3 ? view.getFloat64(ABS_RETURN_AT, true) : NaN, absReturnCount: version >= 3 ? view.getUint32(ABS_RETURN_AT + 8, true) : 0, prevStartMs: version >= 3 ? view.getFloat64(PREV_START_AT, true) : NaN }, reset: undefined };
 }
 
 export function encodeState(s: KeyStateData): Uint8Array {
@@ -140,6 +144,7 @@ export function encodeState(s: KeyStateData): Uint8Array {
   s.tails.forEach((t, c) => encodeTail(t, view, V2_HEADER_BYTES + c * TAIL_STATE_BYTES));
   view.setFloat64(ABS_RETURN_AT, s.absReturn, true);
   view.setUint32(ABS_RETURN_AT + 8, Math.min(s.absReturnCount, 0xffffffff), true);
+  view.setFloat64(PREV_START_AT, s.prevStartMs, true);
   for (let i = 0; i < n; i++) view.setFloat64(HEADER_BYTES + 8 * i, s.returns[first + i]!, true);
   out.set(s.ensemble, head);
   return out;

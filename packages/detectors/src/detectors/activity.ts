@@ -50,6 +50,13 @@ export interface ActivityOptions {
   readonly volumeFeature?: string;
   readonly countFeature?: string;
   readonly imbalanceFeature?: string;
+  /**
+   * Windows since the key's previous scored window (default 'gap_windows'; absent from the schema =
+   * every window follows the last): flow persists only over consecutive windows. On a thin market
+   * the previous scored window can be minutes back, and two lumps of one-sided taking five minutes
+   * apart were "two windows in a row" (decision 070).
+   */
+  readonly gapFeature?: string;
   readonly volFeature?: string;
   /** Relative spread (bps); the spread channel exists only when the schema has this feature. */
   readonly spreadFeature?: string;
@@ -126,6 +133,8 @@ export class ActivityDetector extends BaseDetector {
   private readonly idx: Int32Array;
   private readonly log1p: Uint8Array;
   private readonly imb: number;
+  /** Schema index of the gap feature (-1 = absent). */
+  private readonly gapIdx: number;
   private readonly ring: Float32Array;
   private readonly ringBytes: Uint8Array;
   /** [previous window's h]; NaN = none. */
@@ -165,6 +174,7 @@ export class ActivityDetector extends BaseDetector {
     if (this.idx[VOLUME]! < 0) throw new RangeError(`${this.name}: the schema has no feature '${names[VOLUME]}'`);
     this.log1p = Uint8Array.from(Array.from(this.idx, (i) => (i >= 0 && schema.transforms[i] === 'log1p' ? 1 : 0)));
     this.imb = schema.indexOf(options.imbalanceFeature ?? 'volume_imbalance');
+    this.gapIdx = schema.indexOf(options.gapFeature ?? 'gap_windows');
     this.ring = new Float32Array(this.window * this.ch).fill(NaN);
     this.ringBytes = new Uint8Array(this.ring.buffer);
     this.values = new Float64Array(this.window);
@@ -257,7 +267,8 @@ export class ActivityDetector extends BaseDetector {
       out.typicalSpread = NaN;
     }
     const h = this.h(x);
-    const p = this.prev[0]!;
+    const gap = this.gapIdx >= 0 ? x[this.gapIdx] ?? NaN : NaN;
+    const p = gap > 1 ? NaN : this.prev[0]!;
     out.h = h;
     out.prevH = p;
     out.flow = h * p > 0 ? Math.min(Math.abs(h), Math.abs(p), Z_LIMIT) : 0;
