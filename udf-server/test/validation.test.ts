@@ -63,6 +63,29 @@ describe('request validation', () => {
     refuses(requestOf([{ ...W1, tradesArrow: tableToIPC(t, 'stream') }]), 'BAD_ARROW', /column trade_id is Int32, expected Int64/);
   });
 
+  it('refuses unsorted trades and a trade a day outside the window between in-window first and last ones (issue 12)', () => {
+    const base = { price: 100, quantity: 1, takerBuy: true };
+    const day = 86_400_000;
+    const between = tradesToArrow([
+      { ...base, tradeTimeMs: W1.windowStartMs, tradeId: 1 },
+      { ...base, tradeTimeMs: W1.windowStartMs - day, tradeId: 2 },
+      { ...base, tradeTimeMs: W1.windowEndMs - 1, tradeId: 3 },
+    ]);
+    refuses(requestOf([{ ...W1, tradesArrow: between }]), 'BAD_TRADE', /trade 1 at .* falls outside the window/);
+    const unsorted = tradesToArrow([
+      { ...base, tradeTimeMs: W1.windowStartMs + 5, tradeId: 1 },
+      { ...base, tradeTimeMs: W1.windowStartMs + 2, tradeId: 2 },
+    ]);
+    refuses(requestOf([{ ...W1, tradesArrow: unsorted }]), 'BAD_TRADE', /trade 1 .* out of order/);
+    const ids = tradesToArrow([
+      { ...base, tradeTimeMs: W1.windowStartMs + 5, tradeId: 9 },
+      { ...base, tradeTimeMs: W1.windowStartMs + 5, tradeId: 3 },
+    ]);
+    refuses(requestOf([{ ...W1, tradesArrow: ids }]), 'BAD_TRADE', /out of order/);
+    const negative = tradesToArrow([{ ...base, tradeTimeMs: W1.windowStartMs + 5, tradeId: -4 }]);
+    refuses(requestOf([{ ...W1, tradesArrow: negative }]), 'BAD_TRADE', /negative trade id/);
+  });
+
   it('refuses trades outside the window', () => {
     const arrow = tradesToArrow([{ tradeTimeMs: W1.windowEndMs, tradeId: 1, price: 100, quantity: 1, takerBuy: true }]);
     refuses(requestOf([{ ...W1, tradesArrow: arrow }]), 'BAD_TRADE', /outside the window/);
