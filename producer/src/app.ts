@@ -156,6 +156,8 @@ export class BinanceProducer {
     return this.stopping;
   }
 
+  private currentFrame: { text: string; receivedAtMs: number } | undefined;
+
   /** The data path: never throws on data. */
   private onFrame(text: string, receivedAtMs: number): void {
     let n;
@@ -167,6 +169,8 @@ export class BinanceProducer {
       n = { kind: 'deadLetter' as const, record: { payload: Buffer.from(text), reason: 'BAD_ENVELOPE' as const, detail: `internal error: ${describeError(err)}`, source: 'producer', stream: '', receivedAtMs, originalSizeBytes: Buffer.byteLength(text) } };
     }
     const topics = this.config.kafka.topics;
+    // The frame being sequenced, for a dead letter the sequencer asks for (an implausible id).
+    this.currentFrame = { text, receivedAtMs };
     switch (n.kind) {
       case 'serverShutdown':
         this.connection.serverShutdown();
@@ -233,6 +237,12 @@ export class BinanceProducer {
     this.stats.in.set(kind, (this.stats.in.get(kind) ?? 0) + 1);
     const v = this.sequencer.observe(`${kind}:${symbol}`, symbol, id, eventTimeMs, gapStream);
     if (!v.accept) {
+      if (v.reason === 'implausible') {
+        const frame = this.currentFrame;
+        const bytes = Buffer.from(frame?.text ?? '', 'utf8');
+        this.emitDeadLetter({ payload: bytes.subarray(0, this.config.connection.maxFrameBytes), reason: 'IMPLAUSIBLE_ID', detail: v.detail ?? '', source: 'producer', stream: frame !== undefined ? streamOf(frame.text) : `${symbol.toLowerCase()}@${kind}`, receivedAtMs: frame?.receivedAtMs ?? Date.now(), originalSizeBytes: bytes.length });
+        return false;
+      }
       this.stats.duplicates++;
       this.metrics.duplicatesDropped.inc({ symbol, kind });
       return false;
@@ -278,4 +288,10 @@ function kindOfTopic(config: ProducerConfig, topic: string): string {
 
 export function summarize(s: ProducerStats): Record<string, unknown> {
   return { in: Object.fromEntries(s.in), out: Object.fromEntries(s.out), deadLetters: s.deadLetters, duplicates: s.duplicates, gaps: s.gaps, missingIds: s.missingIds, reconnects: s.reconnects, rotations: s.rotations };
+}
+
+/** The combined-stream envelope's stream name of a frame that normalised (so it is JSON with one). */
+function streamOf(text: string): string {
+  const m = /"stream"\s*:\s*"([^"]*)"/.exec(text);
+  return m === null ? '' : m[1]!;
 }

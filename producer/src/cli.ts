@@ -27,7 +27,11 @@ const program = new Command('crypto-producer')
   .option('--rotate-after-ms <ms>', 'rotate the connection after this long', int('--rotate-after-ms'))
   .option('--live-view', 'print a summary of what is flowing every 2 s')
   .option('--log-level <level>', 'fatal|error|warn|info|debug (default warn)')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A bad flag is a bad configuration: exit 2 like every other config error (commander exits 1).
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
 
 async function main(): Promise<void> {
   program.parse();
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
     } catch (err) {
       throw new ConfigError(`cannot read config file ${o.config}: ${describeError(err)}`);
     }
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(`config file ${o.config}: the top level must be a JSON object, got ${JSON.stringify(input)}`);
   }
   const merged = {
     ...input,

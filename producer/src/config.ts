@@ -9,7 +9,13 @@ export type StreamKind = (typeof STREAM_KINDS)[number];
 const MAX_STREAMS_PER_CONNECTION = 1024;
 const HOUR_MS = 3_600_000;
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port');
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port')
+  .refine((v) => {
+    const port = Number(v.slice(v.lastIndexOf(':') + 1));
+    return port >= 1 && port <= 65_535;
+  }, 'the port must be 1..65535');
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name');
 
 /**
@@ -17,7 +23,7 @@ const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka
  * start-up (parseProducerConfig) and frozen; every error names the field.
  */
 export const producerConfigSchema = z
-  .object({
+  .strictObject({
     symbols: z
       .array(z.string().transform((s) => s.toUpperCase()).pipe(z.string().regex(/^[A-Z0-9]{2,20}$/, 'symbol must be letters and digits, e.g. BTCUSDT')))
       .min(1, 'at least one symbol is required'),
@@ -29,11 +35,11 @@ export const producerConfigSchema = z
       .refine((u) => /^wss?:\/\//.test(u), 'must be a ws:// or wss:// URL')
       .default('wss://stream.binance.com:9443'),
     kafka: z
-      .object({
+      .strictObject({
         brokers: z.array(hostPort).min(1).default(['127.0.0.1:9092']),
         clientId: z.string().min(1).default('crypto-producer'),
         topics: z
-          .object({
+          .strictObject({
             trades: topic.default(DEFAULT_TOPICS.trades),
             aggTrades: topic.default(DEFAULT_TOPICS.aggTrades),
             klines: topic.default(DEFAULT_TOPICS.klines),
@@ -53,7 +59,7 @@ export const producerConfigSchema = z
       })
       .prefault({}),
     connection: z
-      .object({
+      .strictObject({
         /** Open a new connection this long after connecting, before Binance's 24 h cut-off. */
         rotateAfterMs: z.number().int().min(1_000).max(24 * HOUR_MS).default(23 * HOUR_MS),
         /** During a rotation both connections run this long; duplicates are dropped by id. */
@@ -69,7 +75,7 @@ export const producerConfigSchema = z
       .prefault({})
       .refine((c) => c.backoffMaxMs >= c.backoffInitialMs, { message: 'backoffMaxMs must be >= backoffInitialMs', path: ['backoffMaxMs'] }),
     metrics: z
-      .object({
+      .strictObject({
         /** Port of the Prometheus /metrics endpoint; 0 picks a free port; -1 disables it. */
         port: z.number().int().min(-1).max(65_535).default(9464),
         host: z.string().default('127.0.0.1'),

@@ -58,6 +58,13 @@ function int(obj: Obj, key: string, path: string): number {
   return v;
 }
 
+/** An id: a non-negative integer (a negative one was dropped as a "duplicate", silently). */
+function id(obj: Obj, key: string, path: string): number {
+  const v = int(obj, key, path);
+  if (v < 0) throw new Reject('INCONSISTENT_RECORD', `${path}.${key}: ids are not negative, got ${v}`);
+  return v;
+}
+
 function bool(obj: Obj, key: string, path: string): boolean {
   const v = field(obj, key, path);
   if (typeof v !== 'boolean') throw new Reject('BAD_FIELD_TYPE', `${path}.${key}: expected a boolean, got ${JSON.stringify(v)}`);
@@ -100,7 +107,7 @@ function parseTrade(d: Obj, stream: string, ctx: NormalizeContext): Trade {
   const [quantityDecimal, quantity] = decimal(d, 'q', 'data', true);
   return {
     symbol,
-    tradeId: int(d, 't', 'data'),
+    tradeId: id(d, 't', 'data'),
     eventTimeMs: int(d, 'E', 'data'),
     tradeTimeMs: int(d, 'T', 'data'),
     priceDecimal,
@@ -117,11 +124,14 @@ function parseAggTrade(d: Obj, stream: string, ctx: NormalizeContext): AggTrade 
   checkSymbol(symbol, stream);
   const [priceDecimal, price] = decimal(d, 'p', 'data', true);
   const [quantityDecimal, quantity] = decimal(d, 'q', 'data', true);
+  const firstTradeId = id(d, 'f', 'data');
+  const lastTradeId = id(d, 'l', 'data');
+  if (firstTradeId > lastTradeId) throw new Reject('INCONSISTENT_RECORD', `data.f: first trade id ${firstTradeId} is above the last, data.l ${lastTradeId}`);
   return {
     symbol,
-    aggTradeId: int(d, 'a', 'data'),
-    firstTradeId: int(d, 'f', 'data'),
-    lastTradeId: int(d, 'l', 'data'),
+    aggTradeId: id(d, 'a', 'data'),
+    firstTradeId,
+    lastTradeId,
     eventTimeMs: int(d, 'E', 'data'),
     tradeTimeMs: int(d, 'T', 'data'),
     priceDecimal,
@@ -147,18 +157,36 @@ function parseKline(d: Obj, stream: string): Kline {
   const [quoteVolumeDecimal, quoteVolume] = decimal(k, 'q', 'data.k', false);
   const [takerBuyBaseVolumeDecimal, takerBuyBaseVolume] = decimal(k, 'V', 'data.k', false);
   const [takerBuyQuoteVolumeDecimal, takerBuyQuoteVolume] = decimal(k, 'Q', 'data.k', false);
+  const interval = str(k, 'i', 'data.k');
+  // The stream names its interval ("btcusdt@kline_1m"): a kline of another one is not this stream's.
+  const streamInterval = stream.slice(stream.indexOf('@kline_') + '@kline_'.length);
+  if (interval !== streamInterval) throw new Reject('INCONSISTENT_RECORD', `data.k.i: interval "${interval}" arrived on stream "${stream}"`);
+  if (high < low) throw new Reject('INCONSISTENT_RECORD', `data.k.h: high ${highDecimal} is below low ${lowDecimal}`);
+  for (const [name, v, dec] of [['o', open, openDecimal], ['c', close, closeDecimal]] as const) {
+    if (v < low || v > high) throw new Reject('INCONSISTENT_RECORD', `data.k.${name}: ${dec} is outside [low ${lowDecimal}, high ${highDecimal}]`);
+  }
+  if (takerBuyBaseVolume > baseVolume) throw new Reject('INCONSISTENT_RECORD', `data.k.V: taker-buy volume ${takerBuyBaseVolumeDecimal} is above the volume ${baseVolumeDecimal}`);
+  const openTimeMs = int(k, 't', 'data.k');
+  const closeTimeMs = int(k, 'T', 'data.k');
+  if (closeTimeMs < openTimeMs) throw new Reject('INCONSISTENT_RECORD', `data.k.T: close time ${closeTimeMs} is before open time ${openTimeMs}`);
+  const tradeCount = int(k, 'n', 'data.k');
+  if (tradeCount < 0) throw new Reject('INCONSISTENT_RECORD', `data.k.n: trade count ${tradeCount} is negative`);
+  // Binance sends f = L = -1 for a kline without trades; anything else below -1, or f > L, is wrong.
+  const firstTradeId = int(k, 'f', 'data.k');
+  const lastTradeId = int(k, 'L', 'data.k');
+  if (firstTradeId < -1 || lastTradeId < -1 || firstTradeId > lastTradeId) throw new Reject('INCONSISTENT_RECORD', `data.k.f/L: trade ids ${firstTradeId}..${lastTradeId} are not a range`);
   return {
     symbol,
-    interval: str(k, 'i', 'data.k'),
-    openTimeMs: int(k, 't', 'data.k'),
-    closeTimeMs: int(k, 'T', 'data.k'),
-    firstTradeId: int(k, 'f', 'data.k'),
-    lastTradeId: int(k, 'L', 'data.k'),
+    interval,
+    openTimeMs,
+    closeTimeMs,
+    firstTradeId,
+    lastTradeId,
     openDecimal, highDecimal, lowDecimal, closeDecimal,
     open, high, low, close,
     baseVolumeDecimal, quoteVolumeDecimal, takerBuyBaseVolumeDecimal, takerBuyQuoteVolumeDecimal,
     baseVolume, quoteVolume, takerBuyBaseVolume, takerBuyQuoteVolume,
-    tradeCount: int(k, 'n', 'data.k'),
+    tradeCount,
     vwap: baseVolume > 0 ? quoteVolume / baseVolume : 0,
     isClosed: bool(k, 'x', 'data.k'),
     eventTimeMs: int(d, 'E', 'data'),

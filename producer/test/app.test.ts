@@ -122,3 +122,19 @@ test('book tickers that arrive before any event with E wait for the clock offset
   assert.deepEqual(quotes.map((q) => q.updateId), [1, 2, 3], 'nothing lost, order kept');
   for (const q of quotes) assert.ok(Math.abs(q.eventTimeMs - exchangeTime) < 1_000, `quote ${q.updateId} stamped ${q.eventTimeMs}, trade at ${exchangeTime}`);
 });
+
+test('a trade id far ahead is dead-lettered as IMPLAUSIBLE_ID and the market keeps flowing (issue 12)', async () => {
+  const { sockets, sender, producer } = setup();
+  await producer.start();
+  sockets[0]!.open();
+  for (let id = 1; id <= 5; id++) sockets[0]!.send(tradeFrame('BTCUSDT', id));
+  sockets[0]!.send(tradeFrame('BTCUSDT', 2 ** 53 - 1, 1_723_161_601_006));
+  for (let id = 6; id <= 8; id++) sockets[0]!.send(tradeFrame('BTCUSDT', id));
+  await producer.stop();
+  assert.deepEqual(tradeIds(sender), [1, 2, 3, 4, 5, 6, 7, 8]);
+  const letters = (sender.topics.get('dead-letter') ?? []).map((b) => deadLetterCodec.decode(b));
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0]!.reason, 'IMPLAUSIBLE_ID');
+  assert.equal(letters[0]!.stream, 'btcusdt@trade');
+  assert.match(letters[0]!.detail, /ahead of the last \(5\)/);
+});

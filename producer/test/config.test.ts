@@ -36,3 +36,14 @@ test('more than 1024 streams on one connection is rejected (Binance limit)', () 
   const symbols = Array.from({ length: 600 }, (_, i) => `SYM${i}USDT`);
   rejects({ symbols, streams: ['trade', 'bookTicker'] }, /symbols: symbols x streams must be <= 1024/);
 });
+
+test('an unknown field is an error naming it, not a silent default (a typo such as symbol for symbols, issue 12)', () => {
+  assert.throws(() => parseProducerConfig({ symbol: ['BTCUSDT'], symbols: ['BTCUSDT'] }), (e: unknown) => e instanceof ConfigError && /symbol/.test(e.message) && /Unrecognized key/i.test(e.message));
+  assert.throws(() => parseProducerConfig({ symbols: ['BTCUSDT'], kafka: { broker: ['h:1'] } }), (e: unknown) => e instanceof ConfigError && /kafka/.test(e.message) && /broker/.test(e.message));
+});
+
+test('a broker port outside 1..65535 is rejected, naming the field', () => {
+  assert.throws(() => parseProducerConfig({ symbols: ['BTCUSDT'], kafka: { brokers: ['127.0.0.1:99999'] } }), (e: unknown) => e instanceof ConfigError && /kafka\.brokers\.0/.test(e.message) && /1\.\.65535/.test(e.message));
+  assert.throws(() => parseProducerConfig({ symbols: ['BTCUSDT'], kafka: { brokers: ['127.0.0.1:0'] } }), /1\.\.65535/);
+  assert.doesNotThrow(() => parseProducerConfig({ symbols: ['BTCUSDT'], kafka: { brokers: ['[::1]:9092', 'b-1.msk.example:9098'] } }));
+});

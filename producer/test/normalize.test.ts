@@ -158,3 +158,27 @@ test('no mutation of a real frame makes the normaliser throw', () => {
     assert.doesNotThrow(() => normalize(rnd(3) === 0 ? s.slice(0, at) : mutated, BTC));
   }
 });
+
+const AGG = { e: 'aggTrade', E: 1723161601000, s: 'BTCUSDT', a: 500, p: '61685.99', q: '0.01', f: 1000, l: 1003, T: 1723161601000, m: false, M: true };
+const KLINE = {
+  e: 'kline', E: 1723161660000, s: 'BTCUSDT',
+  k: { t: 1723161600000, T: 1723161659999, s: 'BTCUSDT', i: '1m', f: 100, L: 200, o: '61600.00', c: '61650.00', h: '61700.00', l: '61550.00', v: '10.5', n: 101, x: true, q: '647000.0', V: '5.2', Q: '320000.0', B: '0' },
+};
+
+test('ids and the fields of a record must agree with each other: negative ids, first > last, high < low, another interval are INCONSISTENT_RECORD (issue 12)', () => {
+  assert.match(rejectReason(frame({ ...TRADE, t: -7 })), /^INCONSISTENT_RECORD: data\.t: ids are not negative/);
+  assert.match(rejectReason(frame({ ...AGG, a: -1 }, 'btcusdt@aggTrade')), /^INCONSISTENT_RECORD: data\.a/);
+  assert.match(rejectReason(frame({ ...AGG, f: 1004, l: 1003 }, 'btcusdt@aggTrade')), /^INCONSISTENT_RECORD: data\.f: first trade id 1004 is above the last/);
+  assert.equal(normalize(JSON.stringify({ stream: 'btcusdt@kline_1m', data: KLINE }), BTC).kind, 'kline');
+  const k = (over: Record<string, unknown>) => frame({ ...KLINE, k: { ...KLINE.k, ...over } }, 'btcusdt@kline_1m');
+  assert.match(rejectReason(k({ h: '61500.00' })), /^INCONSISTENT_RECORD: data\.k\.h: high 61500\.00 is below low 61550\.00/);
+  assert.match(rejectReason(k({ o: '61800.00' })), /^INCONSISTENT_RECORD: data\.k\.o/);
+  assert.match(rejectReason(k({ c: '61500.00' })), /^INCONSISTENT_RECORD: data\.k\.c/);
+  assert.match(rejectReason(k({ i: '5m' })), /^INCONSISTENT_RECORD: data\.k\.i: interval "5m" arrived on stream "btcusdt@kline_1m"/);
+  assert.match(rejectReason(k({ T: 1723161500000 })), /^INCONSISTENT_RECORD: data\.k\.T/);
+  assert.match(rejectReason(k({ n: -1 })), /^INCONSISTENT_RECORD: data\.k\.n/);
+  assert.match(rejectReason(k({ V: '11' })), /^INCONSISTENT_RECORD: data\.k\.V/);
+  assert.match(rejectReason(k({ f: 300 })), /^INCONSISTENT_RECORD: data\.k\.f\/L/);
+  // A kline without trades carries f = L = -1 on Binance: valid.
+  assert.equal(normalize(JSON.stringify({ stream: 'btcusdt@kline_1m', data: { ...KLINE, k: { ...KLINE.k, f: -1, L: -1, n: 0, v: '0', V: '0', q: '0', Q: '0', o: '61600.00', c: '61600.00', h: '61600.00', l: '61600.00' } } }), BTC).kind, 'kline');
+});

@@ -50,3 +50,42 @@ test('symbols and kinds are sequenced independently', () => {
   assert.deepEqual(s.observe('trade:ETHUSDT', 'ETHUSDT', 5, 0, 'TRADE'), { accept: true });
   assert.deepEqual(s.observe('aggTrade:BTCUSDT', 'BTCUSDT', 1, 0, 'AGG_TRADE'), { accept: true });
 });
+
+test('one id far ahead cannot silence a market: it is implausible, not published, and later real ids still pass (issue 12)', () => {
+  let now = 0;
+  const s = new Sequencer(() => now);
+  for (let id = 1_000_000; id < 1_000_100; id++) {
+    now += 10;
+    assert.equal(s.observe('trade:BTCUSDT', 'BTCUSDT', id, now, 'TRADE').accept, true);
+  }
+  now += 10;
+  const v = s.observe('trade:BTCUSDT', 'BTCUSDT', 2 ** 53 - 1, now, 'TRADE');
+  assert.equal(v.accept, false);
+  assert.equal(!v.accept && v.reason, 'implausible');
+  now += 10;
+  assert.deepEqual(s.observe('trade:BTCUSDT', 'BTCUSDT', 1_000_100, now, 'TRADE'), { accept: true }, 'the next real trade is not "already seen"');
+});
+
+test('a long outage still allows a large honest jump, reported as a gap', () => {
+  let now = 0;
+  const s = new Sequencer(() => now);
+  for (let id = 1; id <= 50; id++) {
+    now += 20; // 50 trades a second
+    s.observe('trade:BTCUSDT', 'BTCUSDT', id, now, 'TRADE');
+  }
+  now += 3_600_000; // an hour away: ~180,000 trades at that rate
+  const v = s.observe('trade:BTCUSDT', 'BTCUSDT', 50 + 180_000, now, 'TRADE');
+  assert.equal(v.accept && v.gap?.missingCount, 179_999);
+});
+
+test('a bogus first id is recovered from: a run of increasing ids below it resets the mark', () => {
+  let now = 0;
+  const s = new Sequencer(() => now);
+  s.observe('trade:BTCUSDT', 'BTCUSDT', 2 ** 53 - 1, 0, 'TRADE');
+  let accepted = 0;
+  for (let id = 500; id < 540; id++) {
+    now += 10;
+    if (s.observe('trade:BTCUSDT', 'BTCUSDT', id, now, 'TRADE').accept) accepted++;
+  }
+  assert.equal(accepted, 40 - 19, 'after 19 held back, every later trade passes');
+});

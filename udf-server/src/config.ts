@@ -24,9 +24,9 @@ export {
  * `configVersion` hashes. Parsed once at start-up (parseUdfConfig) and frozen; every error names
  * the field, e.g. "invalid udf-server config: scoring.detectors.zscore.threshold: Too small".
  */
-export const udfConfigSchema = z.object({
+export const udfConfigSchema = z.strictObject({
   server: z
-    .object({
+    .strictObject({
       /** 0.0.0.0: the kubelet's gRPC probe reaches the sidecar on the pod IP, Flink on localhost. */
       host: z.string().min(1).default('0.0.0.0'),
       /** 0 picks a free port (tests). */
@@ -42,7 +42,7 @@ export const udfConfigSchema = z.object({
     })
     .prefault({}),
   limits: z
-    .object({
+    .strictObject({
       maxWindowsPerBundle: z.number().int().min(1).max(1_000_000).default(10_000),
       maxTradesPerWindow: z.number().int().min(1).default(2_000_000),
       /** Per-key state blob limit, bytes (a key needs ~2.7 KB with the defaults, decision 067; ~3.0 KB with the model detectors, decision 069). */
@@ -52,7 +52,7 @@ export const udfConfigSchema = z.object({
     })
     .prefault({}),
   metrics: z
-    .object({
+    .strictObject({
       /** Prometheus /metrics port; 0 picks a free port; -1 disables it. */
       port: z.number().int().min(-1).max(65_535).default(9465),
       host: z.string().min(1).default('0.0.0.0'),

@@ -25,6 +25,12 @@ describe('udf-server config', () => {
     assert.throws(() => loadUdfConfig({ env: { UDF_PORT: 'abc' } }), /server\.port/);
   });
 
+  it('refuses unknown fields at every level, naming them (issue 12)', () => {
+    assert.throws(() => parseUdfConfig({ sever: {} }), /\(root\).*sever|sever/);
+    assert.throws(() => parseUdfConfig({ scoring: { detectors: { zscore: { treshold: 3 } } } }), /scoring\.detectors\.zscore.*treshold/);
+    assert.throws(() => parseUdfConfig({ scoring: { budget: { alertsPerDya: 3 } } }), /alertsPerDya/);
+  });
+
   it('versions only the scoring section, stably', () => {
     const a = parseUdfConfig({});
     assert.equal(configVersion(a.scoring), configVersion(parseUdfConfig({ server: { port: 1 } }).scoring));

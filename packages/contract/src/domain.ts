@@ -105,7 +105,9 @@ export type DeadLetterReason =
   | 'NON_POSITIVE_VALUE'
   | 'OVERSIZED_FRAME'
   | 'SYMBOL_MISMATCH'
-  | 'UNDECODABLE_RECORD';
+  | 'UNDECODABLE_RECORD'
+  | 'INCONSISTENT_RECORD'
+  | 'IMPLAUSIBLE_ID';
 
 export interface DeadLetter {
   payload: Uint8Array;

@@ -80,7 +80,7 @@ export const MODEL_DEFAULTS = Object.freeze({
 
 function modelDetector(d: { role: ModelRole; threshold: number; warmUp: number }) {
   return z
-    .object({
+    .strictObject({
       role: z.enum(MODEL_ROLES).default(d.role),
       /** Score at or above which the detector votes (its own unit; see MODEL_DEFAULTS). */
       threshold: z.number().positive().max(1e12).default(d.threshold),
@@ -91,19 +91,19 @@ function modelDetector(d: { role: ModelRole; threshold: number; warmUp: number }
 }
 
 export const scoringSchema = z
-  .object({
+  .strictObject({
     /** momentum = sum over k = 0..N-1 of (1 - k/N) x the log return k windows back (features.ts). */
     momentumWindows: z.number().int().min(1).max(64).default(5),
     detectors: z
-      .object({
+      .strictObject({
         zscore: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(5), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120), features: voteFeatures })
+          .strictObject({ ...detectorBase, threshold: detectorBase.threshold.default(5), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), halfLife: z.number().min(1).max(1e6).default(120), features: voteFeatures })
           .prefault({}),
         mad: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(8), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32), features: voteFeatures })
+          .strictObject({ ...detectorBase, threshold: detectorBase.threshold.default(8), warmUp: detectorBase.warmUp.default(32), gate: detectorBase.gate.default(10), window: z.number().int().min(8).max(1024).default(32), features: voteFeatures })
           .prefault({}),
         volatility: z
-          .object({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), lambda: z.number().min(0.5).max(0.9999).default(0.94) })
+          .strictObject({ ...detectorBase, threshold: detectorBase.threshold.default(4), warmUp: detectorBase.warmUp.default(30), gate: detectorBase.gate.default(8), lambda: z.number().min(0.5).max(0.9999).default(0.94) })
           .prefault({}),
         /**
          * The typed specialist (packages/detectors ActivityDetector, decision 063): volume burst,
@@ -112,7 +112,7 @@ export const scoringSchema = z
          * reached"; a vote of this detector alone makes a candidate (it is not one of minVotes).
          */
         activity: z
-          .object({
+          .strictObject({
             ...detectorBase,
             threshold: detectorBase.threshold.default(1),
             warmUp: detectorBase.warmUp.default(32),
@@ -144,7 +144,7 @@ export const scoringSchema = z
          * warmUp - window windows, then one full reference window of masses is collected.
          */
         hst: z
-          .object({
+          .strictObject({
             role: z.enum(['cold-start', 'vote', 'off']).default('cold-start'),
             threshold: detectorBase.threshold.default(HST_DEFAULTS.threshold),
             warmUp: detectorBase.warmUp.default(HST_DEFAULTS.warmUp),
@@ -170,7 +170,7 @@ export const scoringSchema = z
       })
       .prefault({}),
     consensus: z
-      .object({
+      .strictObject({
         /** A window is a candidate when at least this many warm detectors vote. */
         minVotes: z.number().int().min(1).max(3).default(2),
         /** At most this many reasons per result, strongest first. */
@@ -197,10 +197,10 @@ export const scoringSchema = z
      * 100 = one in 10^decades or rarer.
      */
     severity: z
-      .object({
+      .strictObject({
         decades: z.number().min(1).max(12).default(5),
         points: z
-          .array(z.object({ ratio: z.number().min(0), p: z.number().gt(0).max(1) }))
+          .array(z.strictObject({ ratio: z.number().min(0), p: z.number().gt(0).max(1) }))
           .min(2)
           .default(() => DEFAULT_SEVERITY_POINTS.map((p) => ({ ...p }))),
       })
@@ -216,7 +216,7 @@ export const scoringSchema = z
      * tail: p = the per-window exceedance probability, severity = 100 x log10(1/p) / decades.
      */
     budget: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true),
         /** Target alerts per key (symbol and interval) per day on normal data. */
         alertsPerDay: z.number().gt(0).max(10_000).default(TAIL_DEFAULTS.alertsPerDay),
@@ -234,7 +234,7 @@ export const scoringSchema = z
       .strict()
       .prefault({}),
     typology: z
-      .object({
+      .strictObject({
         /**
          * |taker imbalance| at or above which a ONE-window volume alert is ONE_SIDED_FLOW. Default
          * 1 (all volume on one side): one-sided flow is typed from the activity detector's
@@ -270,7 +270,7 @@ export const scoringSchema = z
      * (packages/backtest). Absent `dir` = the model detectors are off (no state, no cost).
      */
     models: z
-      .object({
+      .strictObject({
         /**
          * Directory holding manifest.json, isolation-forest.json, kmeans.json and gmm.json as
          * `crypto-train --out DIR` writes them (relative paths are relative to the working
