@@ -8,3 +8,8 @@ export * from './html.js';
 export * from './csv.js';
 export * from './backtest.js';
 export * from './train.js';
+export * from './metric/series.js';
+export * from './metric/likelihood.js';
+export * from './metric/detector.js';
+export * from './metric/nab.js';
+export * from './metric/synth.js';
