@@ -48,13 +48,13 @@ export interface MetricDetectorOptions {
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = Object.freeze({
   probation: 750,
   changeMemory: 500,
-  levelMemory: 100,
-  scaleMemory: 500,
+  levelMemory: 50,
+  scaleMemory: 1500,
   profileDays: 4,
   slotMs: 30 * 60_000,
   seasonalGain: 0.8,
   spreadWindow: 12,
-  shortWindow: 5,
+  shortWindow: 1,
   longMemory: 3000,
   zClip: 50,
 });
