@@ -5,7 +5,7 @@
  *   crypto-backtest [run] [files...] [--no-inject] [--loop 20] [--types A,B] [--magnitude 1] [--spacing 15]
  *                   [--warm-up N] [--intervals 10s,1m] [--symbols BTCUSDT] [--config udf.json] [--models DIR]
  *                   [--out var/backtest/report.json] [--html var/backtest/report.html]
- *   crypto-backtest csv in.csv out.csv [--config udf.json]
+ *   crypto-backtest csv in.csv out.csv [--detector metric|legacy] [--config udf.json]
  *
  * Exit codes: 0 done, 1 failure, 2 bad arguments.
  */
@@ -37,11 +37,13 @@ const USAGE = `usage:
     --models DIR        score with the trained models in DIR (crypto-train --out DIR); sets scoring.models.dir
     --out FILE          JSON report (default var/backtest/report.json)
     --html FILE         picture (default var/backtest/report.html)
-  crypto-backtest csv IN.csv OUT.csv [--config FILE]     score a timestamp,value series -> timestamp,value,anomaly_score`;
+  crypto-backtest csv IN.csv OUT.csv [--detector metric|legacy] [--config FILE]
+                        score a timestamp,value series -> timestamp,value,anomaly_score
+                        (metric, default: 1 - tail probability; legacy: the sidecar's detectors, --config applies)`;
 
 async function main(): Promise<void> {
   const f = parseFlags(
-    { ...Object.fromEntries(['loop', 'types', 'magnitude', 'spacing', 'warm-up', 'intervals', 'symbols', 'config', 'models', 'out', 'html'].map((n) => [n, { type: 'string' as const }])), 'no-inject': { type: 'boolean' as const } },
+    { ...Object.fromEntries(['loop', 'types', 'magnitude', 'spacing', 'warm-up', 'intervals', 'symbols', 'config', 'models', 'out', 'html', 'detector'].map((n) => [n, { type: 'string' as const }])), 'no-inject': { type: 'boolean' as const } },
     USAGE,
   );
   if (f === undefined) return;
@@ -53,8 +55,10 @@ async function main(): Promise<void> {
 
   if (command === 'csv') {
     if (positionals.length !== 2) throw new ConfigError(`csv needs IN.csv and OUT.csv\n${USAGE}`);
-    const { rows, flagged } = scoreCsvFile(positionals[0]!, positionals[1]!, config.scoring);
-    process.stdout.write(`scored ${rows} rows -> ${positionals[1]} (${flagged} with anomaly_score >= 0.5)\n`);
+    const detector = f.string('detector') ?? 'metric';
+    if (detector !== 'metric' && detector !== 'legacy') throw new ConfigError(`--detector: ${detector} is not metric or legacy`);
+    const { rows, flagged } = scoreCsvFile(positionals[0]!, positionals[1]!, config.scoring, detector);
+    process.stdout.write(`scored ${rows} rows -> ${positionals[1]} (${flagged} with anomaly_score >= ${detector === 'metric' ? 0.9999 : 0.5})\n`);
     return;
   }
 

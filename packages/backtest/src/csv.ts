@@ -1,5 +1,6 @@
 /**
- * "Any metric": the sidecar's detectors on one numeric series from a CSV of `timestamp,value`.
+ * "Any metric". The default detector is metric/detector.ts; this file also keeps the legacy mode:
+ * the sidecar's detectors on one numeric series from a CSV of `timestamp,value`.
  * Each row becomes a two-feature vector, `value` and `change` (value - previous value; missing on
  * the first row), scored first and then learned, in file order, by the same gated z-score, MAD
  * and volatility-regime detectors with the same thresholds, warm-ups and gates as the sidecar
@@ -11,6 +12,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Ensemble, FeatureSchema, GatedDetector, MadDetector, VolatilityRegimeDetector, ZScoreDetector } from '@crypto-anomaly/detectors';
 import { parseScoringConfig, type ScoringConfig } from '@crypto-anomaly/scoring';
+import { probationFor, scoreMetricSeries } from './metric/detector.js';
+import { parseSeriesCsv } from './metric/series.js';
 
 export interface CsvRow {
   readonly timestamp: string;
@@ -63,10 +66,19 @@ export function scoreSeries(values: readonly number[], scoring: ScoringConfig = 
   return out;
 }
 
-export function scoreCsvFile(input: string, output: string, scoring?: ScoringConfig): { rows: number; flagged: number } {
-  const rows = parseCsv(readFileSync(input, 'utf8'));
-  const scores = scoreSeries(rows.map((r) => r.value), scoring);
-  const lines = ['timestamp,value,anomaly_score', ...rows.map((r, i) => `${r.timestamp},${r.value},${scores[i]!.toFixed(6)}`)];
+export type CsvDetector = 'metric' | 'legacy';
+
+/**
+ * Score a `timestamp,value` CSV into `timestamp,value,anomaly_score`, repeating each row's
+ * timestamp and value text byte for byte. `metric` (default): the any-metric detector
+ * (metric/detector.ts), score = 1 - tail probability, 12 decimals so the far tail stays ordered;
+ * `legacy`: the sidecar's detectors as above.
+ */
+export function scoreCsvFile(input: string, output: string, scoring?: ScoringConfig, detector: CsvDetector = 'metric'): { rows: number; flagged: number } {
+  const rows = parseSeriesCsv(readFileSync(input, 'utf8'));
+  const scores = detector === 'metric' ? scoreMetricSeries(rows, { probation: probationFor(rows.length) }) : scoreSeries(rows.map((r) => r.value), scoring);
+  const digits = detector === 'metric' ? 12 : 6;
+  const lines = ['timestamp,value,anomaly_score', ...rows.map((r, i) => `${r.timestampText},${r.valueText},${scores[i]!.toFixed(digits)}`)];
   writeFileSync(output, lines.join('\n') + '\n');
-  return { rows: rows.length, flagged: scores.filter((s) => s >= 0.5).length };
+  return { rows: rows.length, flagged: scores.filter((s) => s >= (detector === 'metric' ? 0.9999 : 0.5)).length };
 }

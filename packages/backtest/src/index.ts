@@ -11,3 +11,8 @@ export * from './train.js';
 export * from './dump.js';
 export * from './clean.js';
 export * from './thin.js';
+export * from './metric/series.js';
+export * from './metric/likelihood.js';
+export * from './metric/detector.js';
+export * from './metric/nab.js';
+export * from './metric/synth.js';
