@@ -39,5 +39,14 @@ build_ts() {
   (cd "$ROOT" && node_modules/.bin/tsc -b)
 }
 
+# The local S3 server's jar (Adobe S3Mock, ~30 MB from Maven Central) into the cache, once, so
+# the first integration test or `run.sh --s3` does not spend its start-up wait downloading.
+ensure_s3mock_jar() {
+  node --input-type=module -e "
+    const { resolveS3MockJar } = await import('$ROOT/packages/devkit/dist/src/index.js');
+    await resolveS3MockJar({ onProgress: (m) => process.stderr.write('    ' + m + '\\n') });
+  " || die "downloading the S3Mock jar with Maven failed"
+}
+
 # Maven, quiet and without download progress; the local repository is ~/.m2 (a cache).
 mvn_q() { mvn -B -q -ntp "$@"; }

@@ -12,11 +12,14 @@
 # Usage: scripts/run.sh [--live] [--speed N|max] [--loop] [--symbols BTCUSDT,ETHUSDT] [--streams trade,bookTicker]
 #                       [--checkpoint-dir DIR|s3://...] [--restore-from latest|PATH] [--web-ui-port 8081]
 #                       [--no-models]   (sidecar without the trained models; by default they are trained once into var/models/)
+#                       [--s3]          (start the local S3 server, var/s3, and checkpoint to s3://flink-checkpoints/checkpoints)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LIVE=0
 LOOP=0
 NO_MODELS=0
+S3=0
+S3_PORT="${S3_PORT:-9000}"
 SPEED=1
 SYMBOLS="BTCUSDT,ETHUSDT"
 STREAMS="trade,bookTicker"
@@ -35,7 +38,8 @@ while [ $# -gt 0 ]; do
     --restore-from) RESTORE_FROM="$2"; shift ;;
     --web-ui-port) WEB_UI_PORT="$2"; shift ;;
     --no-models) NO_MODELS=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --s3) S3=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
   shift
@@ -48,9 +52,9 @@ build_ts
 VAR="$ROOT/var"
 LOGS="$VAR/log"
 mkdir -p "$LOGS"
-CHECKPOINT_DIR="${CHECKPOINT_DIR:-$VAR/flink-checkpoints}"
 cleanup() {
   trap - EXIT INT TERM
+  [ "$S3" = 1 ] && { node "$ROOT/packages/devkit/dist/src/s3-cli.js" stop --data-dir "$VAR/s3" || true; }
   node "$ROOT/packages/devkit/dist/src/kafka-cli.js" stop --data-dir "$VAR/kafka" || true
 }
 trap cleanup EXIT
@@ -61,6 +65,23 @@ trap ':' INT TERM HUP
 step "starting Kafka broker on 127.0.0.1:$KAFKA_PORT (first run downloads the broker jars with Maven)"
 node "$ROOT/packages/devkit/dist/src/kafka-cli.js" start --data-dir "$VAR/kafka" --port "$KAFKA_PORT" --partitions 3
 BROKERS="127.0.0.1:$KAFKA_PORT"
+
+if [ "$S3" = 1 ]; then
+  step "starting the local S3 server on 127.0.0.1:$S3_PORT (first run downloads S3Mock with Maven)"
+  S3_ENDPOINT="$(node "$ROOT/packages/devkit/dist/src/s3-cli.js" start --data-dir "$VAR/s3" --port "$S3_PORT" --buckets flink-checkpoints)"
+  # The S3 settings reach the job the way the Kubernetes operator's flinkConfiguration does: as
+  # $FLINK_CONF_DIR/config.yaml (decision 086). S3Mock accepts any keys.
+  mkdir -p "$VAR/flink-conf"
+  cat >"$VAR/flink-conf/config.yaml" <<YAML
+s3.endpoint: $S3_ENDPOINT
+s3.path.style.access: true
+s3.access-key: devkit
+s3.secret-key: devkit-secret
+YAML
+  export FLINK_CONF_DIR="$VAR/flink-conf"
+  CHECKPOINT_DIR="${CHECKPOINT_DIR:-s3://flink-checkpoints/checkpoints}"
+fi
+CHECKPOINT_DIR="${CHECKPOINT_DIR:-$VAR/flink-checkpoints}"
 
 ARGS=(up --brokers "$BROKERS" --speed "$SPEED" --symbols "$SYMBOLS" --streams "$STREAMS"
   --checkpoint-dir "$CHECKPOINT_DIR" --web-ui-port "$WEB_UI_PORT" --log-dir "$LOGS")

@@ -18,6 +18,7 @@ ensure_node_deps
 step "checking generated protobuf code is up to date"
 (cd "$ROOT" && node scripts/check-generated.mjs)
 build_ts
+[ "$UNIT_ONLY" = 1 ] || ensure_s3mock_jar
 
 RESULTS="$ROOT/var/test-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"

@@ -22,7 +22,11 @@ export const DEFAULT_DATA_DIR = join(REPO_ROOT, 'var', 'kafka');
  * ${XDG_CACHE_HOME:-$HOME/.cache}/crypto-anomaly/kafka-<version>/.
  */
 export function kafkaCacheDir(version: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheBase(env), 'crypto-anomaly', `kafka-${version}`);
+}
+
+/** ${XDG_CACHE_HOME:-$HOME/.cache}. */
+export function cacheBase(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env['XDG_CACHE_HOME'];
-  const base = xdg !== undefined && xdg !== '' ? xdg : join(env['HOME'] ?? homedir(), '.cache');
-  return join(base, 'crypto-anomaly', `kafka-${version}`);
+  return xdg !== undefined && xdg !== '' ? xdg : join(env['HOME'] ?? homedir(), '.cache');
 }

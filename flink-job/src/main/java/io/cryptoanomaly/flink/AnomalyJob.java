@@ -32,6 +32,10 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigConstants;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.plugin.PluginUtils;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.PipelineOptions;
@@ -300,7 +304,17 @@ public final class AnomalyJob {
       System.exit(2);
       return;
     }
-    run(config, new Configuration());
+    run(config, flinkConfiguration(System.getenv(ConfigConstants.ENV_FLINK_CONF_DIR)));
+  }
+
+  /**
+   * Cluster settings from Flink's own configuration file, as the Kubernetes operator supplies them
+   * ({@code flinkConfiguration} rendered to {@code $FLINK_CONF_DIR/config.yaml}); empty when
+   * FLINK_CONF_DIR is unset. They are applied after the job's defaults, so they win.
+   */
+  static Configuration flinkConfiguration(String confDir) {
+    if (confDir == null || confDir.isBlank()) return new Configuration();
+    return GlobalConfiguration.loadConfiguration(confDir);
   }
 
   /**
@@ -340,6 +354,9 @@ public final class AnomalyJob {
     conf.addAll(flinkSettings);
     StreamExecutionEnvironment env;
     if (config.local()) {
+      // The MiniCluster runs in this JVM: file systems (s3:// through flink-s3-fs-hadoop on the
+      // classpath or in $FLINK_PLUGINS_DIR) must see s3.endpoint, s3.path.style.access and the keys.
+      FileSystem.initialize(conf, PluginUtils.createPluginManagerFromRootFolder(conf));
       conf.set(RestOptions.PORT, config.webUiPort());
       env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     } else {
